@@ -1,0 +1,105 @@
+"""The hooks of the ``pipelex`` plugin system; each docstring is its calling contract.
+
+Built-in plugins implement them exactly as a third party's plugin would. Argument names are
+part of the contract: implementations may take any subset of them, by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import pluggy
+
+from pipelex_core.types import RemoteConfigSource
+
+if TYPE_CHECKING:
+    import click
+
+    from pipelex_core.remote_config import RemoteConfig
+    from pipelex_core.results import CachedConfig, FetchedConfig, RemoteConfigResult
+    from pipelex_core.settings import Settings
+
+PROJECT_NAME = "pipelex"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+@hookspec(firstresult=True)
+def fetch_config(url: str, settings: Settings, etag: str | None) -> FetchedConfig | None:
+    """Fetch the remote config from ``url``.
+
+    :param url: the remote-config URL, already checked against the http/https policy.
+    :param settings: the run's settings; ``settings.fetch_deadline`` bounds the whole fetch,
+        retries included (it is already shortened when a usable cache is there to fall back on).
+    :param etag: the cached payload's ETag, to send as ``If-None-Match``; None when there is none.
+    :return: a :class:`FetchedConfig` (``not_modified=True`` for a 304), or None to let the
+        next implementation try.
+    :raises RemoteConfigFetchError: for network failures, HTTP error statuses, and bodies that
+        are not JSON; ``setup()`` then falls back to the cache.
+
+    Stops at first non-None result. Built-in implementations run last.
+    """
+
+
+@hookspec
+def store_config(fetched: FetchedConfig, settings: Settings) -> None:
+    """Keep a freshly fetched and validated payload (the built-in writes the file cache).
+
+    :param fetched: the payload just fetched (for a 304, the cached payload it confirmed).
+    :param settings: the run's settings.
+
+    Every implementation is called. An exception becomes a warning: a failure to cache never
+    fails a run that fetched fresh data.
+    """
+
+
+@hookspec(firstresult=True)
+def load_cached_config(settings: Settings) -> CachedConfig | None:
+    """Load the last stored payload.
+
+    :param settings: the run's settings.
+    :return: a :class:`CachedConfig`, or None when there is no cache.
+    :raises CacheUnusableError: when a cache exists but cannot be used; it is treated as
+        absent and the reason is carried into errors and ``doctor``.
+
+    Stops at first non-None result. Built-in implementations run last.
+    """
+
+
+@hookspec
+def on_stale_config(result: RemoteConfigResult, settings: Settings) -> None:
+    """Be told that this run uses cached data (telemetry turns itself off here).
+
+    :param result: the cached result the run will use.
+    :param settings: the run's settings.
+
+    Every implementation is called, once per ``setup()`` that runs on ``cached`` data, after
+    the stale warning was emitted.
+    """
+
+
+@hookspec
+def validate_models(
+    config: RemoteConfig, handles: Sequence[str], source: RemoteConfigSource
+) -> None:
+    """Check the model handles this run routes to the Gateway.
+
+    :param config: the validated remote config.
+    :param handles: the terminal model handles the run will use on the Gateway.
+    :param source: whether ``config`` is fresh or cached (messages should say so).
+    :raises GatewayUnknownModelError: (or another ``PipelexError``) to refuse the run.
+
+    Every implementation is called; the first exception stops the call.
+    """
+
+
+@hookspec
+def register_commands(cli: click.Group) -> None:
+    """Add click commands to the ``pipelex`` command group.
+
+    :param cli: the root click group.
+
+    Every implementation is called once, when the command line is built.
+    """

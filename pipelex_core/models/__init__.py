@@ -1,0 +1,1 @@
+"""Model references, the deck that names them, and where each handle is served."""

@@ -1,0 +1,209 @@
+"""Obtain the remote config: fetch, validate, store, or fall back to the cache, and say which.
+
+This is where provenance is decided, once. Every branch of the behaviour matrix that concerns
+the data itself (fresh, outage, cold outage, schema break, require-fresh, offline switch) is a
+branch of :func:`obtain_remote_config`.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import attrs
+
+from pipelex_core.errors import (
+    CacheUnusableError,
+    PipelexError,
+    RemoteConfigFetchError,
+    RemoteConfigUnavailableError,
+    RemoteConfigValidationError,
+)
+from pipelex_core.plugins import Plugins
+from pipelex_core.remote_config import RemoteConfig
+from pipelex_core.results import CachedConfig, FetchedConfig, RemoteConfigResult
+from pipelex_core.settings import Settings
+from pipelex_core.types import RemoteConfigSource
+from pipelex_core.url_policy import check_url_allowed, redact_url
+
+#: With a usable cache to fall back on, a fetch gets at most this long: an offline laptop
+#: must not wait out the full retry budget for data it already has.
+FALLBACK_FETCH_DEADLINE = 1.5
+
+
+class RemoteConfigCacheWriteWarning(UserWarning):
+    """Fresh data was fetched but could not be cached; the run goes on."""
+
+
+@attrs.frozen
+class Obtained:
+    """A result, and for a cached one why the remote was not used."""
+
+    result: RemoteConfigResult
+    fallback_reason: str | None = None
+
+
+@attrs.frozen
+class _CacheState:
+    cached: CachedConfig | None
+    error: CacheUnusableError | None
+
+    def describe(self, settings: Settings) -> str:
+        if self.error is not None:
+            return f"the cache at {settings.cache_path} is unusable: {self.error.reason}"
+        if self.cached is None:
+            return f"there is no cache at {settings.cache_path}"
+        return f"a cache from {self.cached.cached_at.isoformat()} exists"
+
+    @property
+    def label(self) -> str:
+        if self.error is not None:
+            return "unusable"
+        return "absent" if self.cached is None else "usable"
+
+
+def obtain_remote_config(
+    plugins: Plugins, settings: Settings, *, require_fresh: bool = False
+) -> Obtained:
+    """Fetch and validate the remote config, falling back to the cache where allowed."""
+    url = settings.remote_config_url
+    check_url_allowed(url)
+    cache = _load_cache(plugins, settings)
+
+    if settings.offline:
+        reason = "PIPELEX_OFFLINE=1 is set, so nothing was fetched"
+        return _fall_back(
+            cache, settings, reason=reason, fetch_error=None, require_fresh=require_fresh
+        )
+
+    fetch_settings = settings
+    if cache.cached is not None:
+        fetch_settings = attrs.evolve(
+            settings,
+            fetch_deadline=min(settings.fetch_deadline, FALLBACK_FETCH_DEADLINE),
+            fallback_available=True,
+        )
+    etag = cache.cached.etag if cache.cached is not None else None
+    try:
+        fetched = plugins.fetch_config(url=url, settings=fetch_settings, etag=etag)
+        if fetched is None:
+            raise RemoteConfigFetchError(
+                "No plugin fetched the remote config.",
+                "Is the pipelex_http_fetcher plugin disabled in PIPELEX_DISABLE_PLUGINS?",
+                url=redact_url(url),
+            )
+        if fetched.not_modified:
+            fetched = _confirmed_cache(fetched, cache.cached, url)
+    except RemoteConfigFetchError as exc:
+        reason = f"the remote could not be reached: {exc.message}"
+        return _fall_back(
+            cache, settings, reason=reason, fetch_error=exc, require_fresh=require_fresh
+        )
+
+    config = RemoteConfig.from_payload(fetched.payload, url=redact_url(url))
+    _store(plugins, fetched, settings)
+    return Obtained(RemoteConfigResult(config=config, source=RemoteConfigSource.FRESH))
+
+
+def _confirmed_cache(
+    fetched: FetchedConfig, cached: CachedConfig | None, url: str
+) -> FetchedConfig:
+    """A 304 confirms the cached payload: carry it on as fresh data."""
+    if cached is None:
+        raise RemoteConfigFetchError(
+            "The server answered 304 Not Modified but there is no cached payload to reuse.",
+            url=redact_url(url),
+        )
+    return FetchedConfig(
+        payload=cached.payload,
+        etag=fetched.etag or cached.etag,
+        source_url=fetched.source_url or cached.source_url or url,
+    )
+
+
+def _load_cache(plugins: Plugins, settings: Settings) -> _CacheState:
+    try:
+        cached = plugins.load_cached_config(settings=settings)
+    except CacheUnusableError as exc:
+        return _CacheState(None, exc)
+    return _CacheState(cached, None)
+
+
+def _fall_back(
+    cache: _CacheState,
+    settings: Settings,
+    *,
+    reason: str,
+    fetch_error: RemoteConfigFetchError | None,
+    require_fresh: bool,
+) -> Obtained:
+    url = redact_url(settings.remote_config_url)
+    if require_fresh:
+        refused = cache.cached is not None
+        cache_note = (
+            f"the cache from {cache.cached.cached_at.isoformat()} was refused because fresh "
+            "data is required"
+            if cache.cached is not None
+            else cache.describe(settings)
+        )
+        raise RemoteConfigUnavailableError(
+            f"Fresh remote config is required but could not be had: {reason}; {cache_note}.",
+            "Run this again while the Gateway's remote config is reachable"
+            + (" (unset PIPELEX_OFFLINE)." if settings.offline else "."),
+            url=url,
+            fetch_error=fetch_error,
+            cache_state=cache.label,
+            cache_path=settings.cache_path,
+            cache_error=cache.error,
+            cache_refused=refused,
+        )
+    state = cache
+    config: RemoteConfig | None = None
+    if cache.cached is not None:
+        try:
+            config = RemoteConfig.from_payload(cache.cached.payload)
+        except RemoteConfigValidationError as exc:
+            problems = "; ".join(exc.problems[:3])
+            state = _CacheState(
+                None,
+                CacheUnusableError(
+                    f"its payload fails the remote-config schema ({problems})",
+                    path=settings.cache_path,
+                ),
+            )
+    if config is None or state.cached is None:
+        raise RemoteConfigUnavailableError(
+            f"The Pipelex Gateway remote config is unavailable: {reason}, and "
+            f"{state.describe(settings)}.",
+            _cold_hint(settings),
+            url=url,
+            fetch_error=fetch_error,
+            cache_state=state.label,
+            cache_path=settings.cache_path,
+            cache_error=state.error,
+        )
+    result = RemoteConfigResult(
+        config=config, source=RemoteConfigSource.CACHED, cached_at=state.cached.cached_at
+    )
+    return Obtained(result, fallback_reason=reason)
+
+
+def _cold_hint(settings: Settings) -> str:
+    online = "unset PIPELEX_OFFLINE and run" if settings.offline else "run"
+    return (
+        f"{online.capitalize()} `pipelex init` while online to prime the cache (or import one "
+        "with `pipelex cache import FILE`), or use your own keys without the Gateway "
+        "(`pipelex init --byok`, or PIPELEX_GATEWAY=0)."
+    )
+
+
+def _store(plugins: Plugins, fetched: FetchedConfig, settings: Settings) -> None:
+    """Cache fresh data; a failure is a warning, never a failed run."""
+    try:
+        plugins.store_config(fetched=fetched, settings=settings)
+    except (PipelexError, OSError) as exc:
+        warnings.warn(
+            RemoteConfigCacheWriteWarning(
+                f"Fetched a fresh remote config but could not cache it: {exc}"
+            ),
+            stacklevel=4,
+        )

@@ -1,0 +1,135 @@
+"""Boot the plugin manager, and a typed facade over its hooks.
+
+Boot order: hookspecs, then block what ``PIPELEX_DISABLE_PLUGINS`` names, then load the
+``pipelex`` entry points (built-ins and third parties alike), then ``check_pending()``.
+Call sites use :class:`Plugins`' typed methods, never ``pm.hook`` directly, so mypy checks
+them and every call passes keyword arguments.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+import attrs
+import pluggy
+
+from pipelex_core import hookspecs
+from pipelex_core.errors import ConfigurationError
+from pipelex_core.types import RemoteConfigSource
+
+if TYPE_CHECKING:
+    import click
+
+    from pipelex_core.remote_config import RemoteConfig
+    from pipelex_core.results import CachedConfig, FetchedConfig, RemoteConfigResult
+    from pipelex_core.settings import Settings
+
+ENTRY_POINT_GROUP = "pipelex"
+
+
+class PluginLoadError(ConfigurationError):
+    """A plugin could not be loaded: it is never skipped silently."""
+
+    def __init__(self, name: str, distribution: str | None, detail: str) -> None:
+        dist = f" (distribution {distribution})" if distribution else ""
+        super().__init__(
+            f"Plugin {name!r}{dist} failed to load: {detail}",
+            f"Fix or uninstall it, or skip it with PIPELEX_DISABLE_PLUGINS={name}.",
+        )
+        self.name = name
+        self.distribution = distribution
+
+
+@attrs.frozen
+class PluginInfo:
+    """A loaded plugin, as ``pipelex plugins`` shows it."""
+
+    name: str
+    distribution: str | None
+    version: str | None
+
+
+class Plugins:
+    """The plugin manager of one run and a typed method per hook."""
+
+    def __init__(self, manager: pluggy.PluginManager, infos: Sequence[PluginInfo] = ()) -> None:
+        self.manager = manager
+        self.infos = tuple(infos)
+
+    @classmethod
+    def boot(
+        cls,
+        *,
+        disabled: Iterable[str] = (),
+        extra_plugins: Iterable[object] = (),
+        load_entry_points: bool = True,
+    ) -> Plugins:
+        """Build a plugin manager: built-ins and third parties from the entry points."""
+        from pipelex_core import gateway_membership
+
+        manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+        manager.add_hookspecs(hookspecs)
+        blocked = frozenset(disabled)
+        for name in blocked:
+            manager.set_blocked(name)
+        manager.register(gateway_membership, name="pipelex_core.gateway_membership")
+        infos: list[PluginInfo] = []
+        if load_entry_points:
+            for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+                if entry_point.name in blocked:
+                    continue
+                dist = entry_point.dist
+                try:
+                    plugin = entry_point.load()
+                    manager.register(plugin, name=entry_point.name)
+                except Exception as exc:  # a broken plugin of any kind
+                    raise PluginLoadError(
+                        entry_point.name,
+                        dist.name if dist else None,
+                        f"{type(exc).__name__}: {exc}",
+                    ) from exc
+                infos.append(
+                    PluginInfo(
+                        entry_point.name,
+                        dist.name if dist else None,
+                        dist.version if dist else None,
+                    )
+                )
+        for plugin in extra_plugins:
+            registered = manager.register(plugin)
+            infos.append(PluginInfo(registered or repr(plugin), None, None))
+        try:
+            manager.check_pending()
+        except pluggy.PluginValidationError as exc:
+            raise PluginLoadError(
+                getattr(exc.plugin, "__name__", repr(exc.plugin)), None, str(exc)
+            ) from exc
+        return cls(manager, infos)
+
+    def fetch_config(
+        self, *, url: str, settings: Settings, etag: str | None
+    ) -> FetchedConfig | None:
+        result: FetchedConfig | None = self.manager.hook.fetch_config(
+            url=url, settings=settings, etag=etag
+        )
+        return result
+
+    def store_config(self, *, fetched: FetchedConfig, settings: Settings) -> None:
+        self.manager.hook.store_config(fetched=fetched, settings=settings)
+
+    def load_cached_config(self, *, settings: Settings) -> CachedConfig | None:
+        result: CachedConfig | None = self.manager.hook.load_cached_config(settings=settings)
+        return result
+
+    def on_stale_config(self, *, result: RemoteConfigResult, settings: Settings) -> None:
+        self.manager.hook.on_stale_config(result=result, settings=settings)
+
+    def validate_models(
+        self, *, config: RemoteConfig, handles: Sequence[str], source: RemoteConfigSource
+    ) -> None:
+        self.manager.hook.validate_models(config=config, handles=handles, source=source)
+
+    def register_commands(self, *, cli: click.Group) -> None:
+        self.manager.hook.register_commands(cli=cli)

@@ -1,0 +1,290 @@
+"""The v10 remote config: attrs classes and the one private cattrs converter that builds them.
+
+The server may add fields at any time, so unknown keys are kept in ``extras`` rather than
+dropped or refused; wrong types of known fields are refused, every problem listed by its
+JSON path so a server bug is diagnosable from the message alone.
+"""
+
+from __future__ import annotations
+
+import functools
+import types
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar, get_args, get_origin
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn, override
+
+from pipelex_core.errors import RemoteConfigValidationError
+
+T = TypeVar("T")
+
+DEFAULTS_KEY = "defaults"
+RULES_SUFFIX = ".rules"
+_EXTRAS_SLOT = "\x00extras"
+
+EMPTY: Mapping[str, Any] = types.MappingProxyType({})
+
+
+@attrs.frozen
+class PosthogConfig:
+    """Where telemetry goes when it is allowed (see the telemetry plugin)."""
+
+    project_api_key: str
+    endpoint: str
+    is_geoip_enabled: bool = False
+    is_debug_enabled: bool = False
+    extras: Mapping[str, Any] = EMPTY
+
+
+@attrs.frozen
+class ModelSpec:
+    """One Gateway model, with the catalogue's ``defaults`` already merged in."""
+
+    model_type: str
+    model_id: str
+    sdk: str
+    inputs: tuple[str, ...] = ()
+    outputs: tuple[str, ...] = ()
+    costs: Mapping[str, float] = EMPTY
+    max_tokens: int | None = None
+    structure_method: str | None = None
+    thinking_mode: str | None = None
+    valued_constraints: Mapping[str, Any] = EMPTY
+    listed_constraints: Mapping[str, Any] = EMPTY
+    extras: Mapping[str, Any] = EMPTY
+
+
+@attrs.frozen
+class RemoteConfig:
+    """A validated remote config. ``backend_model_specs`` maps model handle to spec."""
+
+    posthog: PosthogConfig
+    aws_region: str
+    backend_model_specs: Mapping[str, ModelSpec]
+    defaults: Mapping[str, Any] = EMPTY
+    rules: Mapping[str, Any] = EMPTY
+    extras: Mapping[str, Any] = EMPTY
+
+    def __contains__(self, handle: object) -> bool:
+        return handle in self.backend_model_specs
+
+    @classmethod
+    def from_payload(cls, payload: object, *, url: str | None = None) -> RemoteConfig:
+        """Validate a parsed JSON payload; raise :class:`RemoteConfigValidationError` listing
+        every problem by JSON path."""
+        return _load(payload, url=url)
+
+
+class _Mismatch(TypeError):
+    """A JSON value of the wrong type; its message is the whole explanation."""
+
+
+_JSON_NAMES = {
+    str: "a string",
+    bool: "a boolean",
+    int: "an integer",
+    float: "a number",
+    dict: "an object",
+    list: "an array",
+    type(None): "null",
+}
+
+
+def _json_name(value: object) -> str:
+    return _JSON_NAMES.get(type(value), type(value).__name__)
+
+
+def _expect(value: object, wanted: str) -> _Mismatch:
+    return _Mismatch(f"expected {wanted}, got {_json_name(value)}")
+
+
+def _structure_str(value: object, _: type) -> str:
+    if not isinstance(value, str):
+        raise _expect(value, "a string")
+    return value
+
+
+def _structure_bool(value: object, _: type) -> bool:
+    if not isinstance(value, bool):
+        raise _expect(value, "a boolean")
+    return value
+
+
+def _structure_int(value: object, _: type) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _expect(value, "an integer")
+    return value
+
+
+def _structure_float(value: object, _: type) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _expect(value, "a number")
+    return float(value)
+
+
+def _is_mapping(tp: Any) -> bool:
+    return get_origin(tp) is Mapping
+
+
+def _is_homogeneous_tuple(tp: Any) -> bool:
+    args = get_args(tp)
+    return get_origin(tp) is tuple and len(args) == 2 and args[1] is Ellipsis
+
+
+def _make_converter() -> cattrs.Converter:
+    """Build the private converter: strict JSON scalars, read-only mappings, extras kept."""
+    converter = cattrs.Converter(detailed_validation=True, forbid_extra_keys=False)
+    converter.register_structure_hook(str, _structure_str)
+    converter.register_structure_hook(bool, _structure_bool)
+    converter.register_structure_hook(int, _structure_int)
+    converter.register_structure_hook(float, _structure_float)
+    converter.register_structure_hook(Any, lambda value, _: value)
+
+    def mapping_hook(tp: Any) -> Callable[[object, Any], Mapping[str, Any]]:
+        value_type = get_args(tp)[1]
+        plain = converter.gen_structure_mapping(dict[str, value_type])  # type: ignore[valid-type]
+
+        def structure(value: object, _: Any) -> Mapping[str, Any]:
+            if not isinstance(value, dict):
+                raise _expect(value, "an object")
+            return types.MappingProxyType(plain(value, dict))
+
+        return structure
+
+    def tuple_hook(tp: Any) -> Callable[[object, Any], tuple[Any, ...]]:
+        item_type = get_args(tp)[0]
+        as_list = converter.get_structure_hook(list[item_type])  # type: ignore[valid-type]
+
+        def structure(value: object, _: Any) -> tuple[Any, ...]:
+            if not isinstance(value, list):
+                raise _expect(value, "an array")
+            return tuple(as_list(value, list))
+
+        return structure
+
+    converter.register_structure_hook_factory(_is_mapping, mapping_hook)
+    converter.register_structure_hook_factory(_is_homogeneous_tuple, tuple_hook)
+
+    for cls in (PosthogConfig, ModelSpec):
+        converter.register_structure_hook(cls, _with_extras(converter, cls))
+    return converter
+
+
+def _with_extras(converter: cattrs.Converter, cls: type[T]) -> Callable[[object, Any], T]:
+    """Structure ``cls`` from an object, collecting unknown keys into its ``extras`` field."""
+    known = frozenset(a.name for a in attrs.fields(cls)) - {"extras"}  # type: ignore[arg-type]
+    base = make_dict_structure_fn(
+        cls, converter, extras=override(rename=_EXTRAS_SLOT), _cattrs_detailed_validation=True
+    )
+
+    def structure(value: object, _: Any) -> T:
+        if not isinstance(value, dict):
+            raise _expect(value, "an object")
+        split = {key: item for key, item in value.items() if key in known}
+        unknown = {key: item for key, item in value.items() if key not in known}
+        split[_EXTRAS_SLOT] = unknown
+        return base(split, cls)
+
+    return structure
+
+
+@functools.cache
+def _converter() -> cattrs.Converter:
+    return _make_converter()
+
+
+def _format(exc: BaseException, tp: type | None) -> str:
+    if isinstance(exc, _Mismatch):
+        return str(exc)
+    if isinstance(exc, KeyError):
+        return "required field missing"
+    return cattrs.v.format_exception(exc, tp)
+
+
+def _problems(exc: BaseException, path: str) -> list[str]:
+    """Render a cattrs error as ``$.path: problem`` lines."""
+    lines = cattrs.transform_error(exc, path=path, format_exception=_format)
+    rendered = []
+    for line in lines:
+        message, _, where = line.rpartition(" @ ")
+        rendered.append(f"{where}: {message}" if message else line)
+    return rendered
+
+
+def _structure(value: object, cls: type[T], path: str, problems: list[str]) -> T | None:
+    try:
+        return _converter().structure(value, cls)
+    except (cattrs.BaseValidationError, _Mismatch) as exc:
+        if isinstance(exc, _Mismatch):
+            problems.append(f"{path}: {exc}")
+        else:
+            problems.extend(_problems(exc, path))
+        return None
+
+
+def _load(payload: object, *, url: str | None) -> RemoteConfig:
+    if not isinstance(payload, dict):
+        raise RemoteConfigValidationError(
+            [f"$: expected an object, got {_json_name(payload)}"], url=url
+        )
+    problems: list[str] = []
+    for key in ("posthog", "backend_model_specs", "aws_region"):
+        if key not in payload:
+            problems.append(f"$.{key}: required field missing")
+
+    posthog = (
+        _structure(payload["posthog"], PosthogConfig, "$.posthog", problems)
+        if ("posthog" in payload)
+        else None
+    )
+    aws_region = (
+        _structure(payload["aws_region"], str, "$.aws_region", problems)
+        if ("aws_region" in payload)
+        else None
+    )
+
+    specs: dict[str, ModelSpec] = {}
+    defaults: Mapping[str, Any] = EMPTY
+    rules: dict[str, Any] = {}
+    raw_specs = payload.get("backend_model_specs", {})
+    if not isinstance(raw_specs, dict):
+        problems.append(f"$.backend_model_specs: expected an object, got {_json_name(raw_specs)}")
+        raw_specs = {}
+    raw_defaults = raw_specs.get(DEFAULTS_KEY, {})
+    if not isinstance(raw_defaults, dict):
+        problems.append(
+            f"$.backend_model_specs.defaults: expected an object, got {_json_name(raw_defaults)}"
+        )
+        raw_defaults = {}
+    defaults = types.MappingProxyType(dict(raw_defaults))
+    for handle, raw in raw_specs.items():
+        if handle == DEFAULTS_KEY:
+            continue
+        path = f"$.backend_model_specs[{handle!r}]"
+        if handle.endswith(RULES_SUFFIX):
+            rules[handle] = raw
+            continue
+        if not isinstance(raw, dict):
+            problems.append(f"{path}: expected an object, got {_json_name(raw)}")
+            continue
+        spec = _structure({**raw_defaults, **raw}, ModelSpec, path, problems)
+        if spec is not None:
+            specs[handle] = spec
+
+    if problems or posthog is None or aws_region is None:
+        raise RemoteConfigValidationError(problems, url=url)
+    extras = {
+        key: value
+        for key, value in payload.items()
+        if key not in ("posthog", "backend_model_specs", "aws_region")
+    }
+    return RemoteConfig(
+        posthog=posthog,
+        aws_region=aws_region,
+        backend_model_specs=types.MappingProxyType(specs),
+        defaults=defaults,
+        rules=types.MappingProxyType(rules),
+        extras=types.MappingProxyType(extras) if extras else EMPTY,
+    )

@@ -1,0 +1,172 @@
+"""Settings: ``PIPELEX_HOME``'s files and the environment, read at call time.
+
+Nothing here runs at import: ``Settings.load()`` reads the files and variables when it is
+called, so a test or a long-lived process sees the environment of the moment.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from pipelex_core.errors import ConfigurationError
+
+DEFAULT_REMOTE_CONFIG_URL = (
+    "https://pipelex-config.s3.eu-west-3.amazonaws.com/pipelex_remote_config_10.json"
+)
+DEFAULT_FETCH_DEADLINE = 10.0
+DEFAULT_CACHE_LOCK_TIMEOUT = 5.0
+CACHE_FILE_NAME = "remote_config.json"
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off", ""})
+
+
+@attrs.frozen
+class Settings:
+    """Everything a run needs to know about where it is and what it may do."""
+
+    home: Path
+    remote_config_url: str = DEFAULT_REMOTE_CONFIG_URL
+    gateway_enabled: bool = False
+    offline: bool = False
+    fetch_deadline: float = DEFAULT_FETCH_DEADLINE
+    terms_accepted: bool = False
+    disabled_plugins: frozenset[str] = frozenset()
+    telemetry_opted_out: bool = False
+    cache_lock_timeout: float = DEFAULT_CACHE_LOCK_TIMEOUT
+    #: Not read from anywhere: ``setup()`` sets it on the settings it hands ``fetch_config``
+    #: when a usable cache can stand in, so a fetcher gives up fast on connection failures.
+    fallback_available: bool = False
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.home / "cache"
+
+    @property
+    def cache_path(self) -> Path:
+        return self.cache_dir / CACHE_FILE_NAME
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read ``PIPELEX_HOME``'s files and the environment as they are now."""
+        env = os.environ if environ is None else environ
+        home = Path(env.get("PIPELEX_HOME") or Path.home() / ".pipelex").expanduser()
+
+        backends = read_toml(home / "backends.toml")
+        service = read_toml(home / "pipelex_service.toml")
+
+        gateway_table = _table(backends, "pipelex_gateway", home / "backends.toml")
+        gateway_enabled = _bool_value(
+            gateway_table.get("enabled", False), "[pipelex_gateway] enabled", home / "backends.toml"
+        )
+        if "PIPELEX_GATEWAY" in env:
+            gateway_enabled = env_flag(env, "PIPELEX_GATEWAY")
+
+        url = service.get("remote_config_url", DEFAULT_REMOTE_CONFIG_URL)
+        if not isinstance(url, str) or not url:
+            raise ConfigurationError(
+                f"{home / 'pipelex_service.toml'}: remote_config_url must be a non-empty string.",
+                "Fix or remove remote_config_url in pipelex_service.toml.",
+                path=home / "pipelex_service.toml",
+            )
+        url = env.get("PIPELEX_REMOTE_CONFIG_URL") or url
+
+        agreement = _table(service, "agreement", home / "pipelex_service.toml")
+        terms_accepted = _bool_value(
+            agreement.get("terms_accepted", False),
+            "[agreement] terms_accepted",
+            home / "pipelex_service.toml",
+        )
+
+        disabled = frozenset(
+            name.strip()
+            for name in env.get("PIPELEX_DISABLE_PLUGINS", "").split(",")
+            if name.strip()
+        )
+        return cls(
+            home=home,
+            remote_config_url=url,
+            gateway_enabled=gateway_enabled,
+            offline=env_flag(env, "PIPELEX_OFFLINE"),
+            fetch_deadline=env_seconds(env, "PIPELEX_FETCH_DEADLINE", DEFAULT_FETCH_DEADLINE),
+            terms_accepted=terms_accepted,
+            disabled_plugins=disabled,
+            telemetry_opted_out=env_flag(env, "DO_NOT_TRACK")
+            or ("PIPELEX_TELEMETRY" in env and not env_flag(env, "PIPELEX_TELEMETRY")),
+            cache_lock_timeout=env_seconds(
+                env, "PIPELEX_CACHE_LOCK_TIMEOUT", DEFAULT_CACHE_LOCK_TIMEOUT
+            ),
+        )
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse a TOML file; a missing file is empty, a broken one a clear error."""
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        return {}
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(
+            f"{path}: invalid TOML: {exc}", f"Fix or remove {path}.", path=path
+        ) from None
+    except OSError as exc:
+        raise ConfigurationError(
+            f"{path}: cannot be read: {exc.strerror or exc}",
+            f"Check the permissions of {path}.",
+            path=path,
+        ) from None
+
+
+def env_flag(env: Mapping[str, str], name: str) -> bool:
+    """A boolean variable: 1/true/yes/on or 0/false/no/off (any case); anything else is an error."""
+    raw = env.get(name, "").strip().lower()
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise ConfigurationError(
+        f"{name}={env[name]!r} is not a boolean.", f"Set {name} to 1 or 0 (or unset it)."
+    )
+
+
+def env_seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    """A positive number of seconds."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not (value > 0 and value != float("inf")):
+        raise ConfigurationError(
+            f"{name}={raw!r} is not a positive number of seconds.",
+            f"Set {name} to a number such as {default:g} (or unset it).",
+        )
+    return value
+
+
+def _table(document: Mapping[str, Any], key: str, path: Path) -> Mapping[str, Any]:
+    value = document.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigurationError(
+            f"{path}: [{key}] must be a table.", f"Fix [{key}] in {path}.", path=path
+        )
+    return value
+
+
+def _bool_value(value: object, what: str, path: Path) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigurationError(
+            f"{path}: {what} must be true or false, not {value!r}.",
+            f"Fix {what} in {path}.",
+            path=path,
+        )
+    return value
