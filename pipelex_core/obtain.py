@@ -188,9 +188,9 @@ def _fall_back(
 
 
 def _cold_hint(settings: Settings) -> str:
-    online = "unset PIPELEX_OFFLINE and run" if settings.offline else "run"
+    online = "Unset PIPELEX_OFFLINE and run" if settings.offline else "Run"
     return (
-        f"{online.capitalize()} `pipelex init` while online to prime the cache (or import one "
+        f"{online} `pipelex init` while online to prime the cache (or import one "
         "with `pipelex cache import FILE`), or use your own keys without the Gateway "
         "(`pipelex init --byok`, or PIPELEX_GATEWAY=0)."
     )

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipelex_core import Settings
+from pipelex_core.testing import ConfigServer
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SAMPLE_PATH = FIXTURES / "remote_config.sample.json"
+_SAMPLE: dict[str, Any] = json.loads(SAMPLE_PATH.read_text(encoding="utf-8"))
+
+ENV_VARS = (
+    "PIPELEX_HOME",
+    "PIPELEX_REMOTE_CONFIG_URL",
+    "PIPELEX_OFFLINE",
+    "PIPELEX_FETCH_DEADLINE",
+    "PIPELEX_GATEWAY",
+    "PIPELEX_DISABLE_PLUGINS",
+    "PIPELEX_CACHE_LOCK_TIMEOUT",
+    "PIPELEX_TELEMETRY",
+    "DO_NOT_TRACK",
+)
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test sees the developer's PIPELEX_* variables or ~/.pipelex."""
+    for name in ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "user-home"))
+
+
+@pytest.fixture
+def sample_payload() -> dict[str, Any]:
+    return copy.deepcopy(_SAMPLE)
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    path = tmp_path / "pipelex-home"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def server(sample_payload: dict[str, Any]) -> Iterator[ConfigServer]:
+    with ConfigServer() as config_server:
+        config_server.serve(sample_payload, etag='"sample-v1"')
+        yield config_server
+
+
+@pytest.fixture
+def make_settings(home: Path) -> Callable[..., Settings]:
+    """Settings for a Gateway-enabled home pointing at ``url``; extra env as keywords."""
+
+    def make(url: str, **env: str) -> Settings:
+        environ = {
+            "PIPELEX_HOME": str(home),
+            "PIPELEX_GATEWAY": "1",
+            "PIPELEX_REMOTE_CONFIG_URL": url,
+            **env,
+        }
+        return Settings.load(environ)
+
+    return make
+
+
+@pytest.fixture
+def cache_file(home: Path) -> Path:
+    return home / "cache" / "remote_config.json"
+
+
+def write_json(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data), encoding="utf-8")
