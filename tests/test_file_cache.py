@@ -1,0 +1,303 @@
+"""The built-in file cache: the §5 envelope, atomic writes, unusable caches, locks, modes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import stat
+import subprocess
+import sys
+import textwrap
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipelex_core import (
+    CachedConfig,
+    CacheUnusableError,
+    FetchedConfig,
+    RemoteConfigCacheWriteWarning,
+    Settings,
+    encode_envelope,
+    payload_sha256,
+)
+from pipelex_file_cache import load_cached_config, store_config
+from pipelex_file_cache.store import CacheWriteError, read_cache, write_cache
+
+
+@pytest.fixture
+def settings(home: Path) -> Settings:
+    return Settings(home=home, cache_lock_timeout=0.2)
+
+
+def envelope_of(raw: dict[str, Any], **overrides: Any) -> dict[str, Any]:
+    envelope = {
+        "cache_schema_version": 1,
+        "cached_at": "2026-11-28T09:30:00+00:00",
+        "source_url": "https://config.example/remote.json",
+        "etag": '"abc"',
+        "payload_sha256": payload_sha256(raw),
+        "payload": raw,
+    }
+    envelope.update(overrides)
+    return envelope
+
+
+def test_round_trip_keeps_the_raw_payload(
+    settings: Settings, sample_payload: dict[str, Any], cache_file: Path
+) -> None:
+    sample_payload["a_future_field"] = {"nested": [1, 2]}
+    store_config(fetched=FetchedConfig(sample_payload, etag='"e1"'), settings=settings)
+    loaded = load_cached_config(settings=settings)
+    assert loaded is not None
+    assert loaded.payload == sample_payload
+    assert loaded.etag == '"e1"'
+    assert loaded.cached_at.tzinfo is not None
+    envelope = json.loads(cache_file.read_bytes())
+    assert set(envelope) == {
+        "cache_schema_version",
+        "cached_at",
+        "source_url",
+        "etag",
+        "payload_sha256",
+        "payload",
+    }
+    canonical = json.dumps(sample_payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    import hashlib
+
+    assert envelope["payload_sha256"] == hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def test_files_are_private(settings: Settings, cache_file: Path) -> None:
+    store_config(fetched=FetchedConfig({"k": "v"}), settings=settings)
+    assert stat.S_IMODE(cache_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE(cache_file.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(Path(f"{cache_file}.lock").stat().st_mode) == 0o600
+
+
+def test_no_cache_is_none(settings: Settings) -> None:
+    assert load_cached_config(settings=settings) is None
+
+
+def test_cached_at_is_kept(cache_file: Path) -> None:
+    payload = {"k": "v"}
+    cache_file.parent.mkdir(parents=True)
+    cache_file.write_text(json.dumps(envelope_of(payload)))
+    loaded = read_cache(cache_file)
+    assert loaded is not None
+    assert loaded.cached_at == dt.datetime(2026, 11, 28, 9, 30, tzinfo=dt.UTC)
+    assert loaded.source_url == "https://config.example/remote.json"
+
+
+UNUSABLE = {
+    "corrupt": (b"\x00\x01garbage", "not valid JSON"),
+    "truncated": (json.dumps(envelope_of({"k": "v"})).encode()[:40], "not valid JSON"),
+    "not-an-object": (b"[1, 2]", "not a JSON object"),
+    "wrong-version": (
+        json.dumps(envelope_of({"k": "v"}, cache_schema_version=2)).encode(),
+        "cache_schema_version 2",
+    ),
+    "hash-mismatch": (
+        json.dumps(envelope_of({"k": "v"}, payload_sha256="0" * 64)).encode(),
+        "does not match",
+    ),
+    "payload-not-object": (
+        json.dumps(envelope_of({"k": "v"}, payload=[1])).encode(),
+        "payload is missing or not a JSON object",
+    ),
+    "naive-time": (
+        json.dumps(envelope_of({"k": "v"}, cached_at="2026-11-28T09:30:00")).encode(),
+        "has no time zone",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(UNUSABLE))
+def test_unusable_cache_reports_reason_and_is_kept(case: str, cache_file: Path) -> None:
+    data, reason = UNUSABLE[case]
+    cache_file.parent.mkdir(parents=True)
+    cache_file.write_bytes(data)
+    with pytest.raises(CacheUnusableError) as raised:
+        read_cache(cache_file)
+    assert reason in raised.value.reason
+    assert raised.value.path == cache_file
+    assert cache_file.read_bytes() == data
+
+
+def test_symlinked_cache_is_not_followed(tmp_path: Path, cache_file: Path) -> None:
+    target = tmp_path / "elsewhere.json"
+    target.write_text(json.dumps(envelope_of({"k": "v"})))
+    cache_file.parent.mkdir(parents=True)
+    cache_file.symlink_to(target)
+    with pytest.raises(CacheUnusableError, match="symbolic link"):
+        read_cache(cache_file)
+
+
+def test_write_replaces_a_planted_symlink_without_touching_its_target(
+    tmp_path: Path, settings: Settings, cache_file: Path
+) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_bytes(b"precious")
+    cache_file.parent.mkdir(parents=True)
+    cache_file.symlink_to(victim)
+    store_config(fetched=FetchedConfig({"k": "v"}), settings=settings)
+    assert victim.read_bytes() == b"precious"
+    assert not cache_file.is_symlink()
+    assert read_cache(cache_file) is not None
+
+
+FAILING_WRITE = textwrap.dedent(
+    """
+    import datetime as dt, resource, signal, sys
+    from pathlib import Path
+    from pipelex_core import CachedConfig
+    from pipelex_file_cache.store import CacheWriteError, write_cache
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    limit = int(sys.argv[2])
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    big = CachedConfig(payload={"blob": "x" * (limit * 4)}, cached_at=dt.datetime.now(dt.UTC))
+    try:
+        write_cache(Path(sys.argv[1]), big, lock_timeout=1)
+    except CacheWriteError as exc:
+        print(exc.message)
+        sys.exit(0)
+    sys.exit("the write unexpectedly succeeded")
+    """
+)
+
+
+def test_a_write_failing_midway_keeps_the_old_file_and_leaves_no_temp(
+    settings: Settings, cache_file: Path
+) -> None:
+    store_config(fetched=FetchedConfig({"k": "old"}), settings=settings)
+    before = cache_file.read_bytes()
+    completed = subprocess.run(
+        [sys.executable, "-c", FAILING_WRITE, str(cache_file), "65536"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "the previous cache is intact" in completed.stdout
+    assert "File too large" in completed.stdout
+    assert cache_file.read_bytes() == before
+    assert sorted(p.name for p in cache_file.parent.iterdir()) == [
+        "remote_config.json",
+        "remote_config.json.lock",
+    ]
+
+
+HOLD_LOCK = textwrap.dedent(
+    """
+    import sys
+    from filelock import FileLock
+    with FileLock(sys.argv[1]):
+        print("locked", flush=True)
+        sys.stdin.read()
+    """
+)
+
+
+def test_lock_held_elsewhere_times_out_and_the_run_goes_on(
+    settings: Settings, cache_file: Path, sample_payload: dict[str, Any]
+) -> None:
+    cache_file.parent.mkdir(parents=True, mode=0o700)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, f"{cache_file}.lock"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline() == "locked\n"
+        with pytest.raises(CacheWriteError, match="held the cache lock"):
+            write_cache(
+                cache_file,
+                CachedConfig(payload={"k": "v"}, cached_at=dt.datetime.now(dt.UTC)),
+                lock_timeout=0.2,
+            )
+        assert not cache_file.exists()
+    finally:
+        holder.communicate("", timeout=30)
+
+
+def test_setup_warns_when_fresh_data_cannot_be_cached(
+    server: Any, home: Path, cache_file: Path
+) -> None:
+    from pipelex_core import RemoteConfigSource, setup
+
+    cache_file.parent.mkdir(parents=True, mode=0o700)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, f"{cache_file}.lock"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline() == "locked\n"
+        settings = Settings.load(
+            {
+                "PIPELEX_HOME": str(home),
+                "PIPELEX_GATEWAY": "1",
+                "PIPELEX_REMOTE_CONFIG_URL": server.url,
+                "PIPELEX_CACHE_LOCK_TIMEOUT": "0.2",
+            }
+        )
+        with pytest.warns(RemoteConfigCacheWriteWarning, match="could not cache it"):
+            runtime = setup(needs_model_specs=True, settings=settings)
+        assert runtime.source is RemoteConfigSource.FRESH
+        assert not cache_file.exists()
+    finally:
+        holder.communicate("", timeout=30)
+
+
+def test_stale_lock_file_of_a_dead_process_does_not_block(
+    settings: Settings, cache_file: Path
+) -> None:
+    cache_file.parent.mkdir(parents=True, mode=0o700)
+    subprocess.run(
+        [sys.executable, "-c", HOLD_LOCK, f"{cache_file}.lock"], input="", text=True, check=True
+    )
+    assert Path(f"{cache_file}.lock").exists()
+    store_config(fetched=FetchedConfig({"k": "v"}), settings=settings)
+    assert read_cache(cache_file) is not None
+
+
+def test_unwritable_cache_dir_is_a_write_error_not_a_crash(
+    settings: Settings, cache_file: Path
+) -> None:
+    if os.geteuid() == 0:
+        # root ignores directory permissions; a file in the way of the directory fails for all
+        cache_file.parent.parent.mkdir(parents=True, exist_ok=True)
+        cache_file.parent.write_bytes(b"not a directory")
+    else:
+        cache_file.parent.mkdir(parents=True, mode=0o500)
+    with pytest.raises(CacheWriteError, match="Could not write the cache"):
+        write_cache(
+            cache_file,
+            CachedConfig(payload={"k": "v"}, cached_at=dt.datetime.now(dt.UTC)),
+            lock_timeout=0.2,
+        )
+
+
+def test_envelope_encoding_is_what_decode_reads(sample_payload: dict[str, Any]) -> None:
+    from pipelex_core import decode_envelope
+
+    cached = CachedConfig(
+        payload=sample_payload,
+        cached_at=dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC),
+        etag=None,
+        source_url=None,
+    )
+    decoded = decode_envelope(encode_envelope(cached))
+    assert decoded.payload == sample_payload
+    assert decoded.cached_at == cached.cached_at
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert decoded.etag is None

@@ -1,0 +1,185 @@
+"""The built-in fetcher plugin: ETag revalidation, redirects, URL policy, size cap, errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import pipelex_http_fetcher
+from pipelex_core import (
+    FetchedConfig,
+    InsecureUrlError,
+    RemoteConfigFetchError,
+    RemoteConfigSource,
+    RemoteConfigStaleWarning,
+    RemoteConfigValidationError,
+    Settings,
+    setup,
+)
+from pipelex_core.testing import ConfigServer, Reply, closed_port_url
+from pipelex_http_fetcher import fetch as fetch_module
+
+SettingsFactory = Callable[..., Settings]
+
+
+def fetch(server_url: str, settings: Settings, etag: str | None = None) -> FetchedConfig:
+    result = pipelex_http_fetcher.fetch_config(url=server_url, settings=settings, etag=etag)
+    assert result is not None
+    return result
+
+
+def test_fetch_returns_payload_and_etag(
+    server: ConfigServer, make_settings: SettingsFactory, sample_payload: dict[str, object]
+) -> None:
+    fetched = fetch(server.url, make_settings(server.url))
+    assert fetched.payload == sample_payload
+    assert fetched.etag == '"sample-v1"'
+    assert fetched.not_modified is False
+    assert server.requests[0].headers["Accept"] == "application/json"
+    assert "If-None-Match" not in server.requests[0].headers
+
+
+def test_fetch_sends_if_none_match_and_handles_304(
+    server: ConfigServer, make_settings: SettingsFactory
+) -> None:
+    fetched = fetch(server.url, make_settings(server.url), etag='"sample-v1"')
+    assert fetched.not_modified is True
+    assert fetched.etag == '"sample-v1"'
+    assert server.requests[0].headers["If-None-Match"] == '"sample-v1"'
+
+
+def test_setup_revalidates_with_etag_and_refreshes_cached_at(
+    server: ConfigServer, make_settings: SettingsFactory, cache_file: Path
+) -> None:
+    setup(needs_model_specs=True, settings=make_settings(server.url))
+    first = json.loads(cache_file.read_bytes())
+    runtime = setup(needs_model_specs=True, settings=make_settings(server.url))
+    second = json.loads(cache_file.read_bytes())
+    assert runtime.source is RemoteConfigSource.FRESH
+    assert server.requests[1].headers["If-None-Match"] == '"sample-v1"'
+    assert second["payload"] == first["payload"]
+    assert second["payload_sha256"] == first["payload_sha256"]
+    assert dt.datetime.fromisoformat(second["cached_at"]) >= dt.datetime.fromisoformat(
+        first["cached_at"]
+    )
+
+
+def test_changed_etag_replaces_the_cache(
+    server: ConfigServer,
+    make_settings: SettingsFactory,
+    cache_file: Path,
+    sample_payload: dict[str, object],
+) -> None:
+    setup(needs_model_specs=True, settings=make_settings(server.url))
+    sample_payload["aws_region"] = "eu-west-3"
+    server.serve(sample_payload, etag='"sample-v2"')
+    setup(needs_model_specs=True, settings=make_settings(server.url))
+    envelope = json.loads(cache_file.read_bytes())
+    assert envelope["etag"] == '"sample-v2"'
+    assert envelope["payload"]["aws_region"] == "eu-west-3"
+
+
+def test_loopback_redirect_is_followed(
+    server: ConfigServer, make_settings: SettingsFactory
+) -> None:
+    server.enqueue(Reply(status=302, headers={"Location": "/moved.json"}))
+    fetched = fetch(server.url, make_settings(server.url))
+    assert fetched.payload["aws_region"] == "us-east-1"
+    assert [r.path for r in server.requests] == ["/remote_config.json", "/moved.json"]
+
+
+def test_redirect_to_plain_http_elsewhere_is_refused_before_fallback(
+    server: ConfigServer, make_settings: SettingsFactory
+) -> None:
+    setup(needs_model_specs=True, settings=make_settings(server.url))
+    server.enqueue(Reply(status=302, headers={"Location": "http://config.example.com/x.json"}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RemoteConfigStaleWarning)
+        with pytest.raises(InsecureUrlError) as raised:
+            setup(needs_model_specs=True, settings=make_settings(server.url))
+    assert raised.value.url == "http://config.example.com/x.json"
+    assert "only loopback hosts may use http" in raised.value.message
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://config.example.com/remote.json", "http://10.0.0.1/remote.json", "ftp://x/y"],
+)
+def test_non_loopback_http_url_is_refused_before_any_request(
+    url: str, server: ConfigServer, make_settings: SettingsFactory
+) -> None:
+    setup(needs_model_specs=True, settings=make_settings(server.url))
+    requests_before = len(server.requests)
+    with pytest.raises(Exception, match="(only loopback hosts may use http|expected an https)"):
+        setup(needs_model_specs=True, settings=make_settings(url))
+    assert len(server.requests) == requests_before
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:1/x", "http://localhost:1/x", "http://[::1]:1/x", "https://a.b/x"]
+)
+def test_allowed_urls(url: str) -> None:
+    from pipelex_core import check_url_allowed
+
+    check_url_allowed(url)
+
+
+def test_payload_over_the_cap_is_refused(
+    server: ConfigServer, make_settings: SettingsFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fetch_module, "MAX_PAYLOAD_BYTES", 1024)
+    server.serve_reply(Reply(status=200, body=b'{"x": "' + b"a" * 4096 + b'"}'))
+    with pytest.raises(RemoteConfigFetchError, match="larger than"):
+        fetch(server.url, make_settings(server.url))
+
+
+def test_connection_reset_mid_body_is_a_fetch_error(
+    server: ConfigServer, make_settings: SettingsFactory, sample_payload: dict[str, object]
+) -> None:
+    server.serve_reply(Reply(status=200, body=json.dumps(sample_payload).encode(), reset=True))
+    with pytest.raises(RemoteConfigFetchError, match="Could not fetch"):
+        fetch(server.url, make_settings(server.url))
+
+
+def test_http_error_status_is_a_fetch_error_with_status(
+    server: ConfigServer, make_settings: SettingsFactory
+) -> None:
+    server.serve_reply(Reply(status=404, body=b"gone"))
+    with pytest.raises(RemoteConfigFetchError) as raised:
+        fetch(server.url, make_settings(server.url))
+    assert raised.value.status == 404
+    assert "HTTP 404" in raised.value.message
+    assert len(server.requests) == 1
+
+
+def test_json_array_is_a_validation_error(
+    server: ConfigServer, make_settings: SettingsFactory
+) -> None:
+    server.serve([1, 2])
+    with pytest.raises(RemoteConfigValidationError, match=r"\$: expected an object"):
+        fetch(server.url, make_settings(server.url))
+
+
+def test_connection_refused_names_the_cause() -> None:
+    url = closed_port_url()
+    settings = Settings(home=Path("/nonexistent"), remote_config_url=url, fetch_deadline=5)
+    with pytest.raises(RemoteConfigFetchError) as raised:
+        pipelex_http_fetcher.fetch_config(url=url, settings=settings, etag=None)
+    assert "Connection refused" in raised.value.message
+    assert raised.value.cause is not None
+
+
+def test_credentials_in_the_url_never_reach_messages(
+    server: ConfigServer, make_settings: SettingsFactory
+) -> None:
+    server.serve_reply(Reply(status=500))
+    url = server.url.replace("http://", "http://user:s3cr3t-token@") + "?key=s3cr3t-token"
+    with pytest.raises(Exception) as raised:
+        setup(needs_model_specs=True, settings=make_settings(url))
+    assert "s3cr3t-token" not in str(raised.value)
+    assert "s3cr3t-token" not in repr(raised.value.args)
