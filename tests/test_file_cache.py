@@ -65,7 +65,9 @@ def test_round_trip_keeps_the_raw_payload(
         "payload_sha256",
         "payload",
     }
-    canonical = json.dumps(sample_payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    canonical = json.dumps(
+        sample_payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
     import hashlib
 
     assert envelope["payload_sha256"] == hashlib.sha256(canonical.encode("utf-8")).hexdigest()

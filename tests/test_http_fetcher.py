@@ -12,11 +12,13 @@ import pytest
 
 import pipelex_http_fetcher
 from pipelex_core import (
+    ConfigurationError,
     FetchedConfig,
     InsecureUrlError,
     RemoteConfigFetchError,
     RemoteConfigSource,
     RemoteConfigStaleWarning,
+    RemoteConfigUnavailableError,
     RemoteConfigValidationError,
     Settings,
     setup,
@@ -115,7 +117,9 @@ def test_non_loopback_http_url_is_refused_before_any_request(
 ) -> None:
     setup(needs_model_specs=True, settings=make_settings(server.url))
     requests_before = len(server.requests)
-    with pytest.raises(Exception, match="(only loopback hosts may use http|expected an https)"):
+    with pytest.raises(
+        ConfigurationError, match=r"(only loopback hosts may use http|expected an https)"
+    ):
         setup(needs_model_specs=True, settings=make_settings(url))
     assert len(server.requests) == requests_before
 
@@ -179,7 +183,7 @@ def test_credentials_in_the_url_never_reach_messages(
 ) -> None:
     server.serve_reply(Reply(status=500))
     url = server.url.replace("http://", "http://user:s3cr3t-token@") + "?key=s3cr3t-token"
-    with pytest.raises(Exception) as raised:
+    with pytest.raises(RemoteConfigUnavailableError) as raised:
         setup(needs_model_specs=True, settings=make_settings(url))
     assert "s3cr3t-token" not in str(raised.value)
     assert "s3cr3t-token" not in repr(raised.value.args)

@@ -204,9 +204,7 @@ def test_row_4_cache_failing_the_schema_is_unusable(
 
 
 def write_deck(home: Path, llm_default: str) -> None:
-    (home / "deck.toml").write_text(
-        f'[choice_defaults]\nllm = "{llm_default}"\n', encoding="utf-8"
-    )
+    (home / "deck.toml").write_text(f'[choice_defaults]\nllm = "{llm_default}"\n', encoding="utf-8")
 
 
 def test_row_5_unknown_model_fresh(

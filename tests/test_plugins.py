@@ -1,0 +1,216 @@
+"""Plugin manager boot: entry points, PIPELEX_DISABLE_PLUGINS, broken plugins, precedence."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipelex_core import (
+    CachedConfig,
+    FetchedConfig,
+    PluginLoadError,
+    Plugins,
+    RemoteConfigSource,
+    RemoteConfigUnavailableError,
+    Settings,
+    hookimpl,
+    setup,
+)
+from pipelex_core.testing import closed_port_url
+
+BUILT_INS = {"pipelex_http_fetcher", "pipelex_file_cache"}
+
+
+def test_built_ins_load_through_the_entry_point_group() -> None:
+    plugins = Plugins.boot()
+    names = {info.name for info in plugins.infos}
+    assert names >= BUILT_INS
+    for info in plugins.infos:
+        if info.name in BUILT_INS:
+            assert info.distribution == "pipelex-core"
+            assert info.version
+    assert plugins.manager.get_plugin("pipelex_http_fetcher") is not None
+
+
+def test_disabled_plugins_are_not_loaded() -> None:
+    plugins = Plugins.boot(disabled={"pipelex_http_fetcher"})
+    assert "pipelex_http_fetcher" not in {info.name for info in plugins.infos}
+    assert plugins.manager.get_plugin("pipelex_http_fetcher") is None
+    assert plugins.manager.is_blocked("pipelex_http_fetcher")
+
+
+def test_disabled_fetcher_falls_back_and_says_so(
+    server: Any, home: Path, sample_payload: dict[str, Any]
+) -> None:
+    env = {
+        "PIPELEX_HOME": str(home),
+        "PIPELEX_GATEWAY": "1",
+        "PIPELEX_REMOTE_CONFIG_URL": server.url,
+        "PIPELEX_DISABLE_PLUGINS": "pipelex_http_fetcher, pipelex_file_cache",
+    }
+    settings = Settings.load(env)
+    assert settings.disabled_plugins == frozenset(BUILT_INS)
+    with pytest.raises(RemoteConfigUnavailableError, match="No plugin fetched"):
+        setup(needs_model_specs=True, settings=settings)
+    assert server.requests == []
+
+
+def test_third_party_fetch_and_cache_take_precedence(
+    home: Path, sample_payload: dict[str, Any]
+) -> None:
+    calls: list[str] = []
+
+    class SnapshotPlugin:
+        @hookimpl
+        def fetch_config(self, url: str, settings: Settings, etag: str | None) -> FetchedConfig:
+            calls.append("fetch")
+            return FetchedConfig(payload=sample_payload, etag="snap")
+
+        @hookimpl
+        def load_cached_config(self, settings: Settings) -> CachedConfig | None:
+            calls.append("load")
+            return None
+
+        @hookimpl
+        def store_config(self, fetched: FetchedConfig, settings: Settings) -> None:
+            calls.append("store")
+
+    settings = Settings(home=home, gateway_enabled=True, remote_config_url=closed_port_url())
+    runtime = setup(
+        needs_model_specs=True,
+        settings=settings,
+        plugins=Plugins.boot(extra_plugins=[SnapshotPlugin()]),
+    )
+    assert runtime.source is RemoteConfigSource.FRESH
+    assert calls == ["load", "fetch", "store"]
+    # the built-in store ran too: every store_config implementation is called
+    assert (home / "cache" / "remote_config.json").exists()
+
+
+def test_third_party_validate_models_runs_beside_the_built_in(server: Any, home: Path) -> None:
+    from pipelex_core import PipelexError
+
+    seen: list[tuple[str, ...]] = []
+
+    class Policy:
+        @hookimpl
+        def validate_models(self, config: Any, handles: Any, source: RemoteConfigSource) -> None:
+            seen.append(tuple(handles))
+            if "claude-4.8-opus" in handles:
+                raise PipelexError("claude-4.8-opus is above the cost policy")
+
+    settings = Settings(home=home, gateway_enabled=True, remote_config_url=server.url)
+    with pytest.raises(PipelexError, match="cost policy"):
+        setup(
+            needs_model_specs=True,
+            settings=settings,
+            plugins=Plugins.boot(extra_plugins=[Policy()]),
+        )
+    assert seen == [
+        ("gpt-5.6-terra", "gpt-image-2", "mistral-ocr", "linkup-standard", "claude-4.8-opus")
+    ]
+
+
+def test_an_implementation_of_an_unknown_hook_is_refused() -> None:
+    class Typo:
+        @hookimpl
+        def fetch_confgi(self, url: str) -> None:
+            return None
+
+    with pytest.raises(PluginLoadError, match="unknown hook 'fetch_confgi'"):
+        Plugins.boot(extra_plugins=[Typo()])
+
+
+def install_fake_distribution(site: Path, module_source: str) -> None:
+    """A real (if minimal) installed distribution: a module and its .dist-info on a path."""
+    (site / "broken_plugin.py").write_text(module_source)
+    dist_info = site / "broken_plugin-1.2.3.dist-info"
+    dist_info.mkdir()
+    (dist_info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: broken-plugin\nVersion: 1.2.3\n"
+    )
+    (dist_info / "entry_points.txt").write_text("[pipelex]\nbroken_plugin = broken_plugin\n")
+
+
+BOOT = textwrap.dedent(
+    """
+    import json
+    from pipelex_core import PluginLoadError, Plugins, Settings
+    settings = Settings.load()
+    try:
+        plugins = Plugins.boot(disabled=settings.disabled_plugins)
+    except PluginLoadError as exc:
+        error = {"error": exc.message, "hint": exc.hint, "distribution": exc.distribution}
+        print(json.dumps(error))
+    else:
+        print(json.dumps({"loaded": sorted(i.name for i in plugins.infos)}))
+    """
+)
+
+
+def boot_with(site: Path, **env: str) -> dict[str, Any]:
+    completed = subprocess.run(
+        [sys.executable, "-c", BOOT],
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(site), **env},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    result: dict[str, Any] = json.loads(completed.stdout)
+    return result
+
+
+def test_a_plugin_failing_to_import_is_named_with_the_remedy(tmp_path: Path) -> None:
+    install_fake_distribution(tmp_path, "raise ImportError('needs libfoo')\n")
+    result = boot_with(tmp_path)
+    assert result["distribution"] == "broken-plugin"
+    assert "Plugin 'broken_plugin' (distribution broken-plugin) failed to load" in result["error"]
+    assert "needs libfoo" in result["error"]
+    assert "PIPELEX_DISABLE_PLUGINS=broken_plugin" in result["hint"]
+
+
+def test_a_broken_plugin_can_be_disabled(tmp_path: Path) -> None:
+    install_fake_distribution(tmp_path, "raise ImportError('needs libfoo')\n")
+    result = boot_with(tmp_path, PIPELEX_DISABLE_PLUGINS="broken_plugin")
+    assert set(result["loaded"]) >= BUILT_INS
+    assert "broken_plugin" not in result["loaded"]
+
+
+def test_a_working_third_party_plugin_is_picked_up(tmp_path: Path) -> None:
+    install_fake_distribution(
+        tmp_path,
+        "from pipelex_core import hookimpl\n"
+        "@hookimpl\n"
+        "def validate_models(config, handles, source):\n"
+        "    return None\n",
+    )
+    result = boot_with(tmp_path)
+    assert "broken_plugin" in result["loaded"]
+
+
+def test_cached_result_is_what_on_stale_config_sees(
+    home: Path, sample_payload: dict[str, Any]
+) -> None:
+    stamp = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+
+    class Snapshot:
+        @hookimpl
+        def load_cached_config(self, settings: Settings) -> CachedConfig:
+            return CachedConfig(payload=sample_payload, cached_at=stamp)
+
+    settings = Settings(home=home, gateway_enabled=True, offline=True)
+    with pytest.warns(Warning, match="2026-11-01"):
+        runtime = setup(
+            needs_model_specs=True,
+            settings=settings,
+            plugins=Plugins.boot(extra_plugins=[Snapshot()]),
+        )
+    assert runtime.cached_at == stamp

@@ -1,0 +1,198 @@
+"""The v10 remote-config model: required keys, extras kept, wrong types listed by JSON path."""
+
+from __future__ import annotations
+
+import json
+import types
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipelex_core import ModelSpec, RemoteConfig, RemoteConfigValidationError
+
+
+def test_sample_loads_with_defaults_merged(sample_payload: dict[str, Any]) -> None:
+    config = RemoteConfig.from_payload(sample_payload)
+    specs = config.backend_model_specs
+    assert len(specs) == 68
+    assert "defaults" not in specs
+    assert "gpt-image-1.rules" not in specs
+    assert config.rules["gpt-image-1.rules"]["sizes"][0] == "1024x1024"
+    claude = specs["claude-4.5-sonnet"]
+    assert isinstance(claude, ModelSpec)
+    assert claude.model_type == "llm"
+    assert claude.sdk  # from the spec or the defaults
+    ocr = specs["mistral-ocr"]
+    assert ocr.model_type == "text_extractor"
+    assert ocr.costs == {"per_page": 0.001}
+    assert ocr.structure_method == "instructor/openai_tools"  # inherited from defaults
+    assert config.posthog.endpoint == "https://telemetry.invalid"
+    assert config.aws_region == "us-east-1"
+
+
+def test_read_only_mappings(sample_payload: dict[str, Any]) -> None:
+    config = RemoteConfig.from_payload(sample_payload)
+    assert isinstance(config.backend_model_specs, types.MappingProxyType)
+    with pytest.raises(TypeError):
+        config.backend_model_specs["x"] = config.backend_model_specs["gpt-4o"]  # type: ignore[index]
+    with pytest.raises(TypeError):
+        config.backend_model_specs["gpt-4o"].costs["input"] = 0  # type: ignore[index]
+
+
+def test_unknown_keys_are_kept(sample_payload: dict[str, Any]) -> None:
+    sample_payload["feature_flags"] = {"beta": True}
+    sample_payload["posthog"]["batch_size"] = 10
+    sample_payload["backend_model_specs"]["gpt-4o"]["vendor_note"] = "kept"
+    config = RemoteConfig.from_payload(sample_payload)
+    assert config.extras == {"feature_flags": {"beta": True}}
+    assert config.posthog.extras == {"batch_size": 10}
+    assert config.backend_model_specs["gpt-4o"].extras == {"vendor_note": "kept"}
+    assert config.backend_model_specs["gpt-4o-mini"].extras == {}
+    assert config.backend_model_specs["claude-4.5-sonnet"].extras["max_prompt_images"] == 100
+
+
+def test_every_problem_is_listed_by_json_path(sample_payload: dict[str, Any]) -> None:
+    del sample_payload["aws_region"]
+    sample_payload["posthog"]["is_geoip_enabled"] = "no"
+    specs = sample_payload["backend_model_specs"]
+    specs["gpt-4o"]["inputs"] = "text"
+    specs["gpt-4o"]["costs"]["input"] = "cheap"
+    specs["gpt-4o-mini"]["max_tokens"] = 1.5
+    specs["broken"] = 7
+    with pytest.raises(RemoteConfigValidationError) as raised:
+        RemoteConfig.from_payload(sample_payload, url="https://x/remote.json")
+    assert set(raised.value.problems) == {
+        "$.aws_region: required field missing",
+        "$.posthog.is_geoip_enabled: expected a boolean, got a string",
+        "$.backend_model_specs['gpt-4o'].inputs: expected an array, got a string",
+        "$.backend_model_specs['gpt-4o'].costs['input']: expected a number, got a string",
+        "$.backend_model_specs['gpt-4o-mini'].max_tokens: expected an integer, got a number",
+        "$.backend_model_specs['broken']: expected an object, got an integer",
+    }
+    assert "6 problems" in raised.value.message
+    assert "https://x/remote.json" in raised.value.message
+
+
+@pytest.mark.parametrize(
+    ("payload", "problem"),
+    [
+        ([], "$: expected an object, got an array"),
+        ("x", "$: expected an object, got a string"),
+        (
+            {"posthog": [], "backend_model_specs": {}, "aws_region": "r"},
+            "$.posthog: expected an object, got an array",
+        ),
+        (
+            {
+                "posthog": {"project_api_key": "k", "endpoint": "e"},
+                "backend_model_specs": {"defaults": 1},
+                "aws_region": "r",
+            },
+            "$.backend_model_specs.defaults: expected an object, got an integer",
+        ),
+        (
+            {
+                "posthog": {"project_api_key": "k", "endpoint": "e"},
+                "backend_model_specs": {"m": {"model_id": "m", "sdk": "s"}},
+                "aws_region": "r",
+            },
+            "$.backend_model_specs['m'].model_type: required field missing",
+        ),
+        (
+            {
+                "posthog": {"project_api_key": "k", "endpoint": "e"},
+                "backend_model_specs": {
+                    "m": {
+                        "model_type": "llm",
+                        "model_id": "m",
+                        "sdk": "s",
+                        "costs": {"input": True},
+                    }
+                },
+                "aws_region": "r",
+            },
+            "$.backend_model_specs['m'].costs['input']: expected a number, got a boolean",
+        ),
+    ],
+)
+def test_shape_errors(payload: Any, problem: str) -> None:
+    with pytest.raises(RemoteConfigValidationError) as raised:
+        RemoteConfig.from_payload(payload)
+    assert problem in raised.value.problems
+
+
+def test_ints_are_accepted_as_costs() -> None:
+    payload = {
+        "posthog": {"project_api_key": "k", "endpoint": "e"},
+        "aws_region": "r",
+        "backend_model_specs": {
+            "m": {"model_type": "llm", "model_id": "m", "sdk": "s", "costs": {"input": 8}}
+        },
+    }
+    spec = RemoteConfig.from_payload(payload).backend_model_specs["m"]
+    assert spec.costs == {"input": 8.0}
+    assert isinstance(spec.costs["input"], float)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=30,
+)
+known_keys = st.sampled_from(
+    [
+        "posthog",
+        "backend_model_specs",
+        "aws_region",
+        "defaults",
+        "model_type",
+        "model_id",
+        "sdk",
+        "inputs",
+        "outputs",
+        "costs",
+        "max_tokens",
+        "endpoint",
+        "project_api_key",
+        "x.rules",
+    ]
+)
+shaped = st.recursive(
+    json_values,
+    lambda children: st.dictionaries(known_keys | st.text(max_size=6), children, max_size=5),
+    max_leaves=40,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(shaped)
+def test_any_json_gives_a_model_or_a_validation_error(payload: Any) -> None:
+    try:
+        outcome: object = RemoteConfig.from_payload(payload)
+    except RemoteConfigValidationError as exc:
+        outcome = exc.problems
+    if isinstance(outcome, tuple):
+        assert outcome
+        assert all(problem.startswith("$") for problem in outcome)
+    else:
+        assert isinstance(outcome, RemoteConfig)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.dictionaries(st.text(max_size=10), json_values, max_size=5))
+def test_any_extra_spec_fields_survive(extra: dict[str, Any]) -> None:
+    spec = {"model_type": "llm", "model_id": "m", "sdk": "s"}
+    field_names = {field.name for field in attrs.fields(ModelSpec)}
+    extra = {key: value for key, value in extra.items() if key not in field_names}
+    payload = {
+        "posthog": {"project_api_key": "k", "endpoint": "e"},
+        "aws_region": "r",
+        "backend_model_specs": {"m": {**spec, **extra}},
+    }
+    loaded = RemoteConfig.from_payload(json.loads(json.dumps(payload)))
+    assert dict(loaded.backend_model_specs["m"].extras) == json.loads(json.dumps(extra))

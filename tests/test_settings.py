@@ -1,0 +1,128 @@
+"""Settings from PIPELEX_HOME's files and the environment, read at call time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import attrs
+import pytest
+
+from pipelex_core import ConfigurationError, Settings
+from pipelex_core.settings import DEFAULT_REMOTE_CONFIG_URL
+
+
+def test_defaults_for_an_empty_home(home: Path) -> None:
+    settings = Settings.load({"PIPELEX_HOME": str(home)})
+    assert settings.home == home
+    assert settings.cache_dir == home / "cache"
+    assert settings.cache_path == home / "cache" / "remote_config.json"
+    assert settings.gateway_enabled is False
+    assert settings.offline is False
+    assert settings.fetch_deadline == 10.0
+    assert settings.remote_config_url == DEFAULT_REMOTE_CONFIG_URL
+    assert settings.terms_accepted is False
+    assert settings.disabled_plugins == frozenset()
+
+
+def test_default_home_is_dot_pipelex(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert Settings.load().home == tmp_path / ".pipelex"
+
+
+def test_files_are_read(home: Path) -> None:
+    (home / "backends.toml").write_text("[pipelex_gateway]\nenabled = true\n")
+    (home / "pipelex_service.toml").write_text(
+        'remote_config_url = "https://mirror.example/rc.json"\n[agreement]\nterms_accepted = true\n'
+    )
+    settings = Settings.load({"PIPELEX_HOME": str(home)})
+    assert settings.gateway_enabled is True
+    assert settings.remote_config_url == "https://mirror.example/rc.json"
+    assert settings.terms_accepted is True
+
+
+def test_environment_overrides_files(home: Path) -> None:
+    (home / "backends.toml").write_text("[pipelex_gateway]\nenabled = true\n")
+    (home / "pipelex_service.toml").write_text('remote_config_url = "https://a.example/rc.json"\n')
+    settings = Settings.load(
+        {
+            "PIPELEX_HOME": str(home),
+            "PIPELEX_GATEWAY": "0",
+            "PIPELEX_REMOTE_CONFIG_URL": "https://b.example/rc.json",
+            "PIPELEX_OFFLINE": "1",
+            "PIPELEX_FETCH_DEADLINE": "2.5",
+            "PIPELEX_DISABLE_PLUGINS": "a, b,,",
+            "DO_NOT_TRACK": "1",
+        }
+    )
+    assert settings.gateway_enabled is False
+    assert settings.remote_config_url == "https://b.example/rc.json"
+    assert settings.offline is True
+    assert settings.fetch_deadline == 2.5
+    assert settings.disabled_plugins == frozenset({"a", "b"})
+    assert settings.telemetry_opted_out is True
+
+
+def test_read_at_call_time(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PIPELEX_HOME", str(home))
+    assert Settings.load().gateway_enabled is False
+    monkeypatch.setenv("PIPELEX_GATEWAY", "1")
+    assert Settings.load().gateway_enabled is True
+
+
+def test_settings_are_frozen(home: Path) -> None:
+    settings = Settings.load({"PIPELEX_HOME": str(home)})
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        settings.offline = True  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("env", "fragment"),
+    [
+        (
+            {"PIPELEX_FETCH_DEADLINE": "soon"},
+            "PIPELEX_FETCH_DEADLINE='soon' is not a positive number",
+        ),
+        ({"PIPELEX_FETCH_DEADLINE": "-1"}, "is not a positive number of seconds"),
+        ({"PIPELEX_FETCH_DEADLINE": "inf"}, "is not a positive number of seconds"),
+        ({"PIPELEX_OFFLINE": "maybe"}, "PIPELEX_OFFLINE='maybe' is not a boolean"),
+        ({"PIPELEX_GATEWAY": "2"}, "PIPELEX_GATEWAY='2' is not a boolean"),
+    ],
+)
+def test_bad_environment_is_a_clear_error(home: Path, env: dict[str, str], fragment: str) -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        Settings.load({"PIPELEX_HOME": str(home), **env})
+    assert fragment in raised.value.message
+    assert raised.value.hint
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "fragment"),
+    [
+        ("backends.toml", "[pipelex_gateway\nenabled = true", "invalid TOML"),
+        (
+            "backends.toml",
+            '[pipelex_gateway]\nenabled = "yes"',
+            "[pipelex_gateway] enabled must be true or false",
+        ),
+        ("backends.toml", "pipelex_gateway = 1", "[pipelex_gateway] must be a table"),
+        (
+            "pipelex_service.toml",
+            "remote_config_url = 3",
+            "remote_config_url must be a non-empty string",
+        ),
+        (
+            "pipelex_service.toml",
+            "[agreement]\nterms_accepted = 1",
+            "terms_accepted must be true or false",
+        ),
+    ],
+)
+def test_bad_files_are_clear_errors_naming_the_file(
+    home: Path, name: str, content: str, fragment: str
+) -> None:
+    (home / name).write_text(content)
+    with pytest.raises(ConfigurationError) as raised:
+        Settings.load({"PIPELEX_HOME": str(home)})
+    assert fragment in raised.value.message
+    assert str(home / name) in raised.value.message
+    assert raised.value.path == home / name
