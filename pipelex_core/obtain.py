@@ -94,7 +94,7 @@ def obtain_remote_config(
         if fetched.not_modified:
             fetched = _confirmed_cache(fetched, cache.cached, url)
     except RemoteConfigFetchError as exc:
-        reason = f"the remote could not be reached: {exc.message}"
+        reason = f"the remote could not be reached: {exc.message.rstrip('.')}"
         return _fall_back(
             cache, settings, reason=reason, fetch_error=exc, require_fresh=require_fresh
         )
