@@ -224,6 +224,44 @@ def _structure(value: object, cls: type[T], path: str, problems: list[str]) -> T
         return None
 
 
+@attrs.frozen
+class SpecTable:
+    """A table of model specs: ``defaults`` merged into each model, ``.rules`` set apart."""
+
+    specs: Mapping[str, ModelSpec]
+    defaults: Mapping[str, Any]
+    rules: Mapping[str, Any]
+
+
+def structure_specs(raw_specs: dict[str, Any], path: str, problems: list[str]) -> SpecTable:
+    """Validate a table of model specs (the Gateway's, or a BYOK backend's); problems are
+    appended as ``path: message`` lines, the valid specs returned."""
+    raw_defaults = raw_specs.get(DEFAULTS_KEY, {})
+    if not isinstance(raw_defaults, dict):
+        problems.append(f"{path}.defaults: expected an object, got {_json_name(raw_defaults)}")
+        raw_defaults = {}
+    specs: dict[str, ModelSpec] = {}
+    rules: dict[str, Any] = {}
+    for handle, raw in raw_specs.items():
+        if handle == DEFAULTS_KEY:
+            continue
+        if handle.endswith(RULES_SUFFIX):
+            rules[handle] = raw
+            continue
+        spec_path = f"{path}[{handle!r}]"
+        if not isinstance(raw, dict):
+            problems.append(f"{spec_path}: expected an object, got {_json_name(raw)}")
+            continue
+        spec = _structure({**raw_defaults, **raw}, ModelSpec, spec_path, problems)
+        if spec is not None:
+            specs[handle] = spec
+    return SpecTable(
+        specs=types.MappingProxyType(specs),
+        defaults=types.MappingProxyType(dict(raw_defaults)),
+        rules=types.MappingProxyType(rules),
+    )
+
+
 def _load(payload: object, *, url: str | None) -> RemoteConfig:
     if not isinstance(payload, dict):
         raise RemoteConfigValidationError(
@@ -245,33 +283,11 @@ def _load(payload: object, *, url: str | None) -> RemoteConfig:
         else None
     )
 
-    specs: dict[str, ModelSpec] = {}
-    defaults: Mapping[str, Any] = EMPTY
-    rules: dict[str, Any] = {}
     raw_specs = payload.get("backend_model_specs", {})
     if not isinstance(raw_specs, dict):
         problems.append(f"$.backend_model_specs: expected an object, got {_json_name(raw_specs)}")
         raw_specs = {}
-    raw_defaults = raw_specs.get(DEFAULTS_KEY, {})
-    if not isinstance(raw_defaults, dict):
-        problems.append(
-            f"$.backend_model_specs.defaults: expected an object, got {_json_name(raw_defaults)}"
-        )
-        raw_defaults = {}
-    defaults = types.MappingProxyType(dict(raw_defaults))
-    for handle, raw in raw_specs.items():
-        if handle == DEFAULTS_KEY:
-            continue
-        path = f"$.backend_model_specs[{handle!r}]"
-        if handle.endswith(RULES_SUFFIX):
-            rules[handle] = raw
-            continue
-        if not isinstance(raw, dict):
-            problems.append(f"{path}: expected an object, got {_json_name(raw)}")
-            continue
-        spec = _structure({**raw_defaults, **raw}, ModelSpec, path, problems)
-        if spec is not None:
-            specs[handle] = spec
+    catalogue = structure_specs(raw_specs, "$.backend_model_specs", problems)
 
     if problems or posthog is None or aws_region is None:
         raise RemoteConfigValidationError(problems, url=url)
@@ -283,8 +299,8 @@ def _load(payload: object, *, url: str | None) -> RemoteConfig:
     return RemoteConfig(
         posthog=posthog,
         aws_region=aws_region,
-        backend_model_specs=types.MappingProxyType(specs),
-        defaults=defaults,
-        rules=types.MappingProxyType(rules),
+        backend_model_specs=catalogue.specs,
+        defaults=catalogue.defaults,
+        rules=catalogue.rules,
         extras=types.MappingProxyType(extras) if extras else EMPTY,
     )
