@@ -8,7 +8,10 @@ import warnings
 import attrs
 
 from pipelex_core.errors import RemoteConfigStaleWarning
+from pipelex_core.models.byok import load_byok_backends
 from pipelex_core.models.deck import Deck
+from pipelex_core.models.resolution import ModelResolver, gateway_handles
+from pipelex_core.models.routing import Routing
 from pipelex_core.obtain import obtain_remote_config
 from pipelex_core.plugins import Plugins
 from pipelex_core.remote_config import RemoteConfig
@@ -39,11 +42,15 @@ def setup(
     require_fresh: bool = False,
     settings: Settings | None = None,
     plugins: Plugins | None = None,
+    check_models: bool = True,
 ) -> Runtime:
     """Prepare a run; fetch (or fall back to the cache for) the Gateway catalogue if needed.
 
     BYOK runs, and runs that need no model specs, never touch the network. A run on cached
     data emits :class:`RemoteConfigStaleWarning` and tells the ``on_stale_config`` hook.
+    With ``check_models`` (the default) the deck's choice defaults that the Gateway serves
+    go through ``validate_models``; callers checking bundles pass False and check the
+    models their bundles use instead.
     """
     settings = Settings.load() if settings is None else settings
     wants_specs = needs_inference if needs_model_specs is None else needs_model_specs
@@ -65,9 +72,12 @@ def setup(
         )
         plugins.on_stale_config(result=result, settings=settings)
 
-    deck = Deck.load(settings.home)
-    handles = gateway_default_handles(deck, result.config)
-    plugins.validate_models(config=result.config, handles=handles, source=result.source)
+    if check_models:
+        resolver = model_resolver(settings, result.config)
+        resolved = [resolver.resolve(ref) for ref in resolver.deck.choice_defaults.values()]
+        plugins.validate_models(
+            config=result.config, handles=gateway_handles(resolved), source=result.source
+        )
     return Runtime(
         settings=settings,
         remote_config=result.config,
@@ -78,12 +88,12 @@ def setup(
     )
 
 
-def gateway_default_handles(deck: Deck, config: RemoteConfig) -> tuple[str, ...]:
-    """The handles the deck's choice defaults use: for a waterfall, its first listed candidate."""
-    handles: list[str] = []
-    for reference in deck.choice_defaults.values():
-        candidates = deck.resolve(reference)
-        chosen = next((c for c in candidates if c in config.backend_model_specs), candidates[0])
-        if chosen not in handles:
-            handles.append(chosen)
-    return tuple(handles)
+def model_resolver(settings: Settings, config: RemoteConfig | None) -> ModelResolver:
+    """The deck, routing and BYOK specs of ``settings``, with the Gateway catalogue if any."""
+    return ModelResolver(
+        deck=Deck.load(settings.home),
+        routing=Routing.load(settings.home),
+        byok=load_byok_backends(settings),
+        gateway_enabled=settings.gateway_enabled,
+        catalogue=None if config is None else config.backend_model_specs,
+    )

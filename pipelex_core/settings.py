@@ -15,6 +15,7 @@ from typing import Any
 import attrs
 
 from pipelex_core.errors import ConfigurationError
+from pipelex_core.kit import home_or_kit
 
 DEFAULT_REMOTE_CONFIG_URL = (
     "https://pipelex-config.s3.eu-west-3.amazonaws.com/pipelex_remote_config_10.json"
@@ -23,8 +24,21 @@ DEFAULT_FETCH_DEADLINE = 10.0
 DEFAULT_CACHE_LOCK_TIMEOUT = 5.0
 CACHE_FILE_NAME = "remote_config.json"
 
+GATEWAY_BACKEND = "pipelex_gateway"
+BACKENDS_FILE = "backends.toml"
+SERVICE_FILE = "pipelex_service.toml"
+
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off", ""})
+
+
+@attrs.frozen
+class BackendSettings:
+    """A BYOK backend of ``backends.toml``: ``api_key_env`` names the variable of its key."""
+
+    name: str
+    enabled: bool
+    api_key_env: str | None = None
 
 
 @attrs.frozen
@@ -40,6 +54,7 @@ class Settings:
     disabled_plugins: frozenset[str] = frozenset()
     telemetry_opted_out: bool = False
     cache_lock_timeout: float = DEFAULT_CACHE_LOCK_TIMEOUT
+    byok_backends: tuple[BackendSettings, ...] = ()
     #: Not read from anywhere: ``setup()`` sets it on the settings it hands ``fetch_config``
     #: when a usable cache can stand in, so a fetcher gives up fast on connection failures.
     fallback_available: bool = False
@@ -58,12 +73,13 @@ class Settings:
         env = os.environ if environ is None else environ
         home = Path(env.get("PIPELEX_HOME") or Path.home() / ".pipelex").expanduser()
 
-        backends = read_toml(home / "backends.toml")
-        service = read_toml(home / "pipelex_service.toml")
+        backends_path = home_or_kit(home, BACKENDS_FILE)
+        backends = read_toml(backends_path)
+        service = read_toml(home / SERVICE_FILE)
 
-        gateway_table = _table(backends, "pipelex_gateway", home / "backends.toml")
+        gateway_table = _table(backends, GATEWAY_BACKEND, backends_path)
         gateway_enabled = _bool_value(
-            gateway_table.get("enabled", False), "[pipelex_gateway] enabled", home / "backends.toml"
+            gateway_table.get("enabled", False), f"[{GATEWAY_BACKEND}] enabled", backends_path
         )
         if "PIPELEX_GATEWAY" in env:
             gateway_enabled = env_flag(env, "PIPELEX_GATEWAY")
@@ -102,7 +118,12 @@ class Settings:
             cache_lock_timeout=env_seconds(
                 env, "PIPELEX_CACHE_LOCK_TIMEOUT", DEFAULT_CACHE_LOCK_TIMEOUT
             ),
+            byok_backends=_byok_backends(backends, backends_path),
         )
+
+    @property
+    def enabled_byok_backends(self) -> tuple[str, ...]:
+        return tuple(backend.name for backend in self.byok_backends if backend.enabled)
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -151,6 +172,22 @@ def env_seconds(env: Mapping[str, str], name: str, default: float) -> float:
             f"Set {name} to a number such as {default:g} (or unset it).",
         )
     return value
+
+
+def _byok_backends(document: Mapping[str, Any], path: Path) -> tuple[BackendSettings, ...]:
+    """Every table of ``backends.toml`` but the Gateway's is a BYOK backend, in file order."""
+    found: list[BackendSettings] = []
+    for name in document:
+        if name == GATEWAY_BACKEND:
+            continue
+        table = _table(document, name, path)
+        enabled = _bool_value(table.get("enabled", False), f"[{name}] enabled", path)
+        key = table.get("api_key")
+        api_key_env = None
+        if isinstance(key, str) and key.startswith("${") and key.endswith("}"):
+            api_key_env = key[2:-1]
+        found.append(BackendSettings(name=name, enabled=enabled, api_key_env=api_key_env))
+    return tuple(found)
 
 
 def _table(document: Mapping[str, Any], key: str, path: Path) -> Mapping[str, Any]:

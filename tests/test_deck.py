@@ -10,7 +10,8 @@ import pytest
 from pipelex_core import ConfigurationError, RemoteConfig, UnknownModelError
 from pipelex_core.models.deck import Deck
 from pipelex_core.models.references import ModelReference, ReferenceKind
-from pipelex_core.runtime import gateway_default_handles
+from pipelex_core.models.resolution import ModelResolver, gateway_handles
+from pipelex_core.models.routing import Routing
 
 
 @pytest.mark.parametrize(
@@ -126,4 +127,12 @@ def test_default_handles_take_a_waterfalls_first_available_candidate(
             },
         }
     )
-    assert gateway_default_handles(deck, config) == ("claude-4.5-haiku", "gpt-4o")
+    resolver = ModelResolver(
+        deck=deck,
+        routing=Routing(),
+        byok=(),
+        gateway_enabled=True,
+        catalogue=config.backend_model_specs,
+    )
+    resolved = [resolver.resolve(ref) for ref in deck.choice_defaults.values()]
+    assert gateway_handles(resolved) == ("claude-4.5-haiku", "gpt-4o")

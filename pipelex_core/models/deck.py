@@ -9,28 +9,17 @@ from __future__ import annotations
 
 import types
 from collections.abc import Mapping
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import attrs
 
 from pipelex_core.errors import ConfigurationError, UnknownModelError
+from pipelex_core.kit import home_or_kit
 from pipelex_core.models.references import ModelReference, ReferenceKind
 from pipelex_core.settings import read_toml
 
 DECK_FILE = "deck.toml"
-
-
-def kit_file(name: str) -> Path:
-    """A file of the kit bundled inside the package."""
-    return Path(str(resources.files("pipelex_core") / "kit" / name))
-
-
-def home_or_kit(home: Path, name: str) -> Path:
-    """``home/name`` when the user has one, else the kit's file of that name."""
-    candidate = home / name
-    return candidate if candidate.exists() else kit_file(name)
 
 
 @attrs.frozen

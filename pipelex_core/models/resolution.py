@@ -1,0 +1,92 @@
+"""Resolve model references to a handle on a backend, and check that the backend has it.
+
+Provenance travels with the check: Gateway handles go to the ``validate_models`` hook with
+the config's source, BYOK handles are checked against the BYOK specs here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+import attrs
+
+from pipelex_core.errors import UnknownModelError
+from pipelex_core.models.byok import ByokBackend
+from pipelex_core.models.deck import Deck
+from pipelex_core.models.routing import Routing
+from pipelex_core.remote_config import ModelSpec
+from pipelex_core.settings import GATEWAY_BACKEND
+
+
+@attrs.frozen
+class ResolvedModel:
+    """A reference resolved to one handle: for a waterfall, its first available candidate."""
+
+    reference: str
+    handle: str
+    backend: str | None
+    available: bool
+    candidates: tuple[str, ...]
+
+    @property
+    def on_gateway(self) -> bool:
+        return self.backend == GATEWAY_BACKEND
+
+
+@attrs.frozen
+class ModelResolver:
+    deck: Deck
+    routing: Routing
+    byok: tuple[ByokBackend, ...]
+    gateway_enabled: bool
+    catalogue: Mapping[str, ModelSpec] | None = None
+
+    def resolve(self, reference: str) -> ResolvedModel:
+        """Resolve through the deck, route each candidate, keep the first one served."""
+        candidates = self.deck.resolve(reference)
+        placed = [(handle, self._backend(handle)) for handle in candidates]
+        for handle, backend in placed:
+            if backend is not None and self.spec(handle, backend) is not None:
+                return ResolvedModel(reference, handle, backend, True, candidates)
+        handle, backend = placed[0]
+        return ResolvedModel(reference, handle, backend, False, candidates)
+
+    def spec(self, handle: str, backend: str) -> ModelSpec | None:
+        if backend == GATEWAY_BACKEND:
+            return None if self.catalogue is None else self.catalogue.get(handle)
+        for candidate in self.byok:
+            if candidate.name == backend:
+                return candidate.specs.get(handle)
+        return None
+
+    def _backend(self, handle: str) -> str | None:
+        return self.routing.backend_for(
+            handle, gateway_enabled=self.gateway_enabled, byok=self.byok
+        )
+
+
+def gateway_handles(resolved: Iterable[ResolvedModel]) -> tuple[str, ...]:
+    """The distinct Gateway handles, in first-use order, for ``validate_models``."""
+    return tuple(dict.fromkeys(model.handle for model in resolved if model.on_gateway))
+
+
+def check_byok_models(resolved: Sequence[ResolvedModel]) -> None:
+    """Every model not on the Gateway must exist on its BYOK backend."""
+    missing = [model for model in resolved if not model.on_gateway and not model.available]
+    if not missing:
+        return
+    first = missing[0]
+    names = ", ".join(dict.fromkeys(_describe(model) for model in missing))
+    raise UnknownModelError(
+        f"No enabled BYOK backend serves {names}.",
+        "Fix the model reference, enable a backend that has it in backends.toml (with its specs "
+        "in backends/<name>.toml), or enable the Pipelex Gateway (`pipelex init --gateway`).",
+        model=first.handle,
+    )
+
+
+def _describe(model: ResolvedModel) -> str:
+    if len(model.candidates) > 1:
+        return f"any of {', '.join(repr(c) for c in model.candidates)} (from {model.reference!r})"
+    where = f" on backend {model.backend!r}" if model.backend else ""
+    return f"{model.handle!r}{where}"
