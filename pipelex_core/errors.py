@@ -19,11 +19,18 @@ class PipelexError(Exception):
 
     domain: str = "pipelex"
     retryable: bool = False
+    #: A negative verdict on what was checked (exit 1), rather than an environment that
+    #: prevents one (exit 3). An error raised by a plugin's ``validate_models`` becomes one.
+    is_verdict: bool = False
 
     def __init__(self, message: str, hint: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+
+    def details(self) -> dict[str, object]:
+        """Machine-readable fields beyond message and hint, for the agent envelope."""
+        return {}
 
     def __str__(self) -> str:
         if self.hint:
@@ -111,6 +118,13 @@ class RemoteConfigUnavailableError(PipelexError):
         self.cache_error = cache_error
         self.cache_refused = cache_refused
 
+    def details(self) -> dict[str, object]:
+        return {
+            "cache_state": self.cache_state,
+            "cache_path": str(self.cache_path) if self.cache_path else None,
+            "cache_refused": self.cache_refused,
+        }
+
 
 class RemoteConfigValidationError(PipelexError):
     """A payload does not match the remote-config schema: a server bug, never a fallback."""
@@ -135,15 +149,22 @@ class RemoteConfigValidationError(PipelexError):
             "or switch to BYOK (PIPELEX_GATEWAY=0) meanwhile.",
         )
 
+    def details(self) -> dict[str, object]:
+        return {"problems": list(self.problems)}
+
 
 class UnknownModelError(PipelexError):
     """A model reference that resolves to no model on its backend."""
 
     domain = "models"
+    is_verdict = True
 
     def __init__(self, message: str, hint: str | None = None, *, model: str) -> None:
         super().__init__(message, hint)
         self.model = model
+
+    def details(self) -> dict[str, object]:
+        return {"model": self.model}
 
 
 class GatewayUnknownModelError(UnknownModelError):
@@ -171,17 +192,46 @@ class GatewayUnknownModelError(UnknownModelError):
         self.source = source
         self.cached_at = cached_at
 
+    def details(self) -> dict[str, object]:
+        return {
+            "model": self.model,
+            "source": self.source.value,
+            "cached_at": self.cached_at.isoformat() if self.cached_at else None,
+        }
+
 
 class BundleValidationError(PipelexError):
     """A bundle failed validation; ``problems`` lists every problem found."""
 
     domain = "bundle"
+    is_verdict = True
 
     def __init__(
         self, message: str, hint: str | None = None, *, problems: Sequence[object] = ()
     ) -> None:
         super().__init__(message, hint)
         self.problems = tuple(problems)
+
+    def details(self) -> dict[str, object]:
+        return {"problems": list(self.problems)}
+
+
+class PipelexUsageError(PipelexError):
+    """The invocation itself is wrong (a missing pipe, bad ``--inputs``): exit code 2."""
+
+    domain = "usage"
+
+
+class TermsNotAcceptedError(PipelexError):
+    """The Gateway was asked for but its terms of service were not accepted."""
+
+    domain = "config"
+
+
+class InferenceNotAvailableError(PipelexError):
+    """Live inference was asked for; this build validates and dry-runs only."""
+
+    domain = "inference"
 
 
 class RemoteConfigStaleWarning(UserWarning):

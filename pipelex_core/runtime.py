@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
+from collections.abc import Sequence
 
 import attrs
 
-from pipelex_core.errors import RemoteConfigStaleWarning
+from pipelex_core.errors import GatewayUnknownModelError, PipelexError, RemoteConfigStaleWarning
 from pipelex_core.models.byok import load_byok_backends
 from pipelex_core.models.deck import Deck
 from pipelex_core.models.resolution import ModelResolver, gateway_handles
@@ -15,6 +16,7 @@ from pipelex_core.models.routing import Routing
 from pipelex_core.obtain import obtain_remote_config
 from pipelex_core.plugins import Plugins
 from pipelex_core.remote_config import RemoteConfig
+from pipelex_core.results import RemoteConfigResult
 from pipelex_core.settings import Settings
 from pipelex_core.types import RemoteConfigSource
 
@@ -29,6 +31,7 @@ class Runtime:
     cached_at: dt.datetime | None = None
     telemetry_enabled: bool = False
     plugins: Plugins | None = None
+    result: RemoteConfigResult | None = None
 
     @property
     def is_cached(self) -> bool:
@@ -75,17 +78,31 @@ def setup(
     if check_models:
         resolver = model_resolver(settings, result.config)
         resolved = [resolver.resolve(ref) for ref in resolver.deck.choice_defaults.values()]
-        plugins.validate_models(
-            config=result.config, handles=gateway_handles(resolved), source=result.source
-        )
+        validate_gateway_models(plugins, result, gateway_handles(resolved))
     return Runtime(
         settings=settings,
+        result=result,
         remote_config=result.config,
         source=result.source,
         cached_at=result.cached_at,
         telemetry_enabled=False,
         plugins=plugins,
     )
+
+
+def validate_gateway_models(
+    plugins: Plugins, result: RemoteConfigResult, handles: Sequence[str]
+) -> None:
+    """Run every ``validate_models``; what they raise is a negative verdict on the models."""
+    try:
+        plugins.validate_models(config=result.config, handles=handles, source=result.source)
+    except GatewayUnknownModelError as exc:
+        if exc.cached_at is None:
+            exc.cached_at = result.cached_at
+        raise
+    except PipelexError as exc:
+        exc.is_verdict = True
+        raise
 
 
 def model_resolver(settings: Settings, config: RemoteConfig | None) -> ModelResolver:

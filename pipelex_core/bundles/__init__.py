@@ -1,0 +1,1 @@
+"""Bundles (``.mthds`` TOML files): parse, check, list inputs, dry-run."""

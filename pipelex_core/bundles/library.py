@@ -1,0 +1,152 @@
+"""A library: the pipes and concepts of one or more ``.mthds`` files, parsed leniently.
+
+Parsing keeps everything a bundle holds (unknown keys included) and records problems rather
+than stopping at the first, so that validation can report them all together.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+BUNDLE_SUFFIX = ".mthds"
+
+
+@attrs.frozen
+class Problem:
+    """One validation problem: where (file, pipe) and what."""
+
+    file: str
+    pipe: str | None
+    message: str
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"file": self.file, "pipe": self.pipe, "message": self.message}
+
+    def __str__(self) -> str:
+        where = f"{self.file}: pipe {self.pipe!r}" if self.pipe else self.file
+        return f"{where}: {self.message}"
+
+
+@attrs.frozen
+class Pipe:
+    code: str
+    file: str
+    table: Mapping[str, Any]
+
+    @property
+    def type(self) -> str | None:
+        value = self.table.get("type")
+        return value if isinstance(value, str) else None
+
+    @property
+    def signature_for(self) -> str | None:
+        value = self.table.get("signature_for")
+        return value if isinstance(value, str) else None
+
+    @property
+    def inputs(self) -> Mapping[str, str]:
+        value = self.table.get("inputs", {})
+        if not isinstance(value, dict):
+            return {}
+        return {name: concept for name, concept in value.items() if isinstance(concept, str)}
+
+    @property
+    def output(self) -> str | None:
+        value = self.table.get("output")
+        return value if isinstance(value, str) else None
+
+
+@attrs.frozen
+class Bundle:
+    file: str
+    domain: str | None
+    main_pipe: str | None
+    pipes: tuple[Pipe, ...]
+    concepts: Mapping[str, Any]
+
+
+@attrs.frozen
+class Library:
+    bundles: tuple[Bundle, ...]
+    problems: tuple[Problem, ...]
+
+    @property
+    def pipes(self) -> Iterable[Pipe]:
+        for bundle in self.bundles:
+            yield from bundle.pipes
+
+    @property
+    def concepts(self) -> dict[str, Any]:
+        merged: dict[str, Any] = {}
+        for bundle in self.bundles:
+            merged.update(bundle.concepts)
+        return merged
+
+
+def bundle_files(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
+    """The ``.mthds`` files named or found under directories, sorted within each directory."""
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.rglob(f"*{BUNDLE_SUFFIX}") if p.is_file())
+            if not found:
+                problems.append(
+                    Problem(str(path), None, f"no {BUNDLE_SUFFIX} files in this directory")
+                )
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            problems.append(Problem(str(path), None, "no such file or directory"))
+    return list(dict.fromkeys(files)), problems
+
+
+def load_library(paths: Iterable[Path]) -> Library:
+    files, problems = bundle_files(paths)
+    bundles: list[Bundle] = []
+    for file in files:
+        bundle = _parse(file, problems)
+        if bundle is not None:
+            bundles.append(bundle)
+    return Library(tuple(bundles), tuple(problems))
+
+
+def _parse(file: Path, problems: list[Problem]) -> Bundle | None:
+    name = str(file)
+    try:
+        document = tomllib.loads(file.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        problems.append(Problem(name, None, f"invalid TOML: {exc}"))
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(Problem(name, None, f"cannot be read: {exc}"))
+        return None
+    pipes_table = document.get("pipe", {})
+    pipes: list[Pipe] = []
+    if not isinstance(pipes_table, dict):
+        problems.append(Problem(name, None, "`pipe` must be a table of [pipe.<code>] tables"))
+    else:
+        for code, table in pipes_table.items():
+            if not isinstance(table, dict):
+                problems.append(Problem(name, code, "must be a table ([pipe.<code>])"))
+                continue
+            pipes.append(Pipe(code=code, file=name, table=table))
+    main_pipe = document.get("main_pipe")
+    if main_pipe is not None and not isinstance(main_pipe, str):
+        problems.append(Problem(name, None, "`main_pipe` must be a string"))
+        main_pipe = None
+    domain = document.get("domain")
+    concepts = document.get("concept", {})
+    return Bundle(
+        file=name,
+        domain=domain if isinstance(domain, str) else None,
+        main_pipe=main_pipe,
+        pipes=tuple(pipes),
+        concepts=concepts if isinstance(concepts, dict) else {},
+    )

@@ -1,0 +1,36 @@
+"""Check bundles end to end: the catalogue, the structure, then every model on its backend.
+
+This is what ``validate``, ``inputs`` and ``run --dry-run`` share.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import attrs
+
+from pipelex_core.bundles.check import CheckedLibrary, check_library, resolved_models
+from pipelex_core.bundles.library import load_library
+from pipelex_core.models.resolution import ResolvedModel, check_byok_models, gateway_handles
+from pipelex_core.runtime import Runtime, model_resolver, setup, validate_gateway_models
+from pipelex_core.settings import Settings
+
+
+@attrs.frozen
+class CheckedBundles:
+    runtime: Runtime
+    checked: CheckedLibrary
+    models: tuple[ResolvedModel, ...]
+
+
+def check_bundles(paths: Iterable[Path], settings: Settings) -> CheckedBundles:
+    """Raise the first failing verdict (structure, BYOK models, Gateway models) or return."""
+    runtime = setup(needs_model_specs=True, settings=settings, check_models=False)
+    resolver = model_resolver(settings, runtime.remote_config)
+    checked = check_library(load_library(paths), resolver)
+    models = resolved_models(checked.model_uses)
+    check_byok_models(models)
+    if runtime.result is not None and runtime.plugins is not None:
+        validate_gateway_models(runtime.plugins, runtime.result, gateway_handles(models))
+    return CheckedBundles(runtime=runtime, checked=checked, models=tuple(models))
