@@ -6,6 +6,7 @@ This module is the public API: plugins import only from here and from
 
 from __future__ import annotations
 
+from pipelex_core.atomic import write_atomically
 from pipelex_core.cache_envelope import (
     CACHE_SCHEMA_VERSION,
     decode_envelope,
@@ -69,4 +70,5 @@ __all__ = [
     "payload_sha256",
     "redact_url",
     "setup",
+    "write_atomically",
 ]

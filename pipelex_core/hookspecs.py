@@ -68,6 +68,30 @@ def load_cached_config(settings: Settings) -> CachedConfig | None:
     """
 
 
+@hookspec(firstresult=True)
+def store_cached_config(cached: CachedConfig, settings: Settings) -> bool | None:
+    """Install a cache entry exactly as given, keeping its ``cached_at`` (``cache import``).
+
+    :param cached: an entry already checked: its hash matches and its payload validates.
+    :param settings: the run's settings.
+    :return: True once stored, or None to let the next implementation store it.
+    :raises PipelexError: when it cannot be stored; the previous cache must stay intact.
+
+    Stops at first non-None result. Built-in implementations run last.
+    """
+
+
+@hookspec
+def clear_cached_config(settings: Settings) -> str | None:
+    """Remove the stored cache (``cache clear``), the user's explicit request.
+
+    :param settings: the run's settings.
+    :return: a description of what was removed (a path), or None when there was nothing.
+
+    Every implementation is called.
+    """
+
+
 @hookspec
 def on_stale_config(result: RemoteConfigResult, settings: Settings) -> None:
     """Be told that this run uses cached data (telemetry turns itself off here).

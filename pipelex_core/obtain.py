@@ -40,6 +40,8 @@ class Obtained:
 
     result: RemoteConfigResult
     fallback_reason: str | None = None
+    #: For fresh data: whether every ``store_config`` succeeded (else a warning was emitted).
+    stored: bool = False
 
 
 @attrs.frozen
@@ -100,8 +102,10 @@ def obtain_remote_config(
         )
 
     config = RemoteConfig.from_payload(fetched.payload, url=redact_url(url))
-    _store(plugins, fetched, settings)
-    return Obtained(RemoteConfigResult(config=config, source=RemoteConfigSource.FRESH))
+    stored = _store(plugins, fetched, settings)
+    return Obtained(
+        RemoteConfigResult(config=config, source=RemoteConfigSource.FRESH), stored=stored
+    )
 
 
 def _confirmed_cache(
@@ -196,10 +200,11 @@ def _cold_hint(settings: Settings) -> str:
     )
 
 
-def _store(plugins: Plugins, fetched: FetchedConfig, settings: Settings) -> None:
+def _store(plugins: Plugins, fetched: FetchedConfig, settings: Settings) -> bool:
     """Cache fresh data; a failure is a warning, never a failed run."""
     try:
         plugins.store_config(fetched=fetched, settings=settings)
+        return True
     except (PipelexError, OSError) as exc:
         warnings.warn(
             RemoteConfigCacheWriteWarning(
@@ -207,3 +212,4 @@ def _store(plugins: Plugins, fetched: FetchedConfig, settings: Settings) -> None
             ),
             stacklevel=4,
         )
+        return False

@@ -27,6 +27,14 @@ if TYPE_CHECKING:
     from pipelex_core.settings import Settings
 
 ENTRY_POINT_GROUP = "pipelex"
+BUILTIN_MEMBERSHIP = "pipelex_core.gateway_membership"
+
+
+def _version() -> str | None:
+    try:
+        return importlib.metadata.version("pipelex-core")
+    except importlib.metadata.PackageNotFoundError:
+        return None
 
 
 class PluginLoadError(ConfigurationError):
@@ -74,8 +82,8 @@ class Plugins:
         blocked = frozenset(disabled)
         for name in blocked:
             manager.set_blocked(name)
-        manager.register(gateway_membership, name="pipelex_core.gateway_membership")
-        infos: list[PluginInfo] = []
+        manager.register(gateway_membership, name=BUILTIN_MEMBERSHIP)
+        infos: list[PluginInfo] = [PluginInfo(BUILTIN_MEMBERSHIP, "pipelex-core", _version())]
         if load_entry_points:
             for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
                 if entry_point.name in blocked:
@@ -122,6 +130,23 @@ class Plugins:
     def load_cached_config(self, *, settings: Settings) -> CachedConfig | None:
         result: CachedConfig | None = self.manager.hook.load_cached_config(settings=settings)
         return result
+
+    def store_cached_config(self, *, cached: CachedConfig, settings: Settings) -> bool:
+        stored: bool | None = self.manager.hook.store_cached_config(
+            cached=cached, settings=settings
+        )
+        return bool(stored)
+
+    def clear_cached_config(self, *, settings: Settings) -> list[str]:
+        removed: list[str] = self.manager.hook.clear_cached_config(settings=settings)
+        return removed
+
+    def hooks_of(self, name: str) -> list[str]:
+        """The hooks a loaded plugin implements, by name."""
+        plugin = self.manager.get_plugin(name)
+        if plugin is None:
+            return []
+        return sorted(caller.name for caller in self.manager.get_hookcallers(plugin) or [])
 
     def on_stale_config(self, *, result: RemoteConfigResult, settings: Settings) -> None:
         self.manager.hook.on_stale_config(result=result, settings=settings)

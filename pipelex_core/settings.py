@@ -71,7 +71,7 @@ class Settings:
     def load(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Read ``PIPELEX_HOME``'s files and the environment as they are now."""
         env = os.environ if environ is None else environ
-        home = Path(env.get("PIPELEX_HOME") or Path.home() / ".pipelex").expanduser()
+        home = home_from_env(env)
 
         backends_path = home_or_kit(home, BACKENDS_FILE)
         backends = read_toml(backends_path)
@@ -100,11 +100,7 @@ class Settings:
             home / "pipelex_service.toml",
         )
 
-        disabled = frozenset(
-            name.strip()
-            for name in env.get("PIPELEX_DISABLE_PLUGINS", "").split(",")
-            if name.strip()
-        )
+        disabled = disabled_plugins_from_env(env)
         return cls(
             home=home,
             remote_config_url=url,
@@ -124,6 +120,17 @@ class Settings:
     @property
     def enabled_byok_backends(self) -> tuple[str, ...]:
         return tuple(backend.name for backend in self.byok_backends if backend.enabled)
+
+
+def home_from_env(env: Mapping[str, str]) -> Path:
+    """``PIPELEX_HOME``, default ``~/.pipelex``; needs no file to be readable."""
+    return Path(env.get("PIPELEX_HOME") or Path.home() / ".pipelex").expanduser()
+
+
+def disabled_plugins_from_env(env: Mapping[str, str]) -> frozenset[str]:
+    """``PIPELEX_DISABLE_PLUGINS``: comma-separated plugin names, blanks ignored."""
+    raw = env.get("PIPELEX_DISABLE_PLUGINS", "")
+    return frozenset(name.strip() for name in raw.split(",") if name.strip())
 
 
 def read_toml(path: Path) -> dict[str, Any]:

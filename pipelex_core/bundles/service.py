@@ -13,6 +13,7 @@ import attrs
 from pipelex_core.bundles.check import CheckedLibrary, check_library, resolved_models
 from pipelex_core.bundles.library import load_library
 from pipelex_core.models.resolution import ResolvedModel, check_byok_models, gateway_handles
+from pipelex_core.plugins import Plugins
 from pipelex_core.runtime import Runtime, model_resolver, setup, validate_gateway_models
 from pipelex_core.settings import Settings
 
@@ -24,9 +25,11 @@ class CheckedBundles:
     models: tuple[ResolvedModel, ...]
 
 
-def check_bundles(paths: Iterable[Path], settings: Settings) -> CheckedBundles:
+def check_bundles(
+    paths: Iterable[Path], settings: Settings, plugins: Plugins | None = None
+) -> CheckedBundles:
     """Raise the first failing verdict (structure, BYOK models, Gateway models) or return."""
-    runtime = setup(needs_model_specs=True, settings=settings, check_models=False)
+    runtime = setup(needs_model_specs=True, settings=settings, plugins=plugins, check_models=False)
     resolver = model_resolver(settings, runtime.remote_config)
     checked = check_library(load_library(paths), resolver)
     models = resolved_models(checked.model_uses)

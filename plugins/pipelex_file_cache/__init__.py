@@ -28,3 +28,18 @@ def store_config(fetched: FetchedConfig, settings: Settings) -> None:
         source_url=fetched.source_url or redact_url(settings.remote_config_url),
     )
     write_cache(settings.cache_path, cached, lock_timeout=settings.cache_lock_timeout)
+
+
+@hookimpl(trylast=True)
+def store_cached_config(cached: CachedConfig, settings: Settings) -> bool:
+    from pipelex_file_cache.store import write_cache
+
+    write_cache(settings.cache_path, cached, lock_timeout=settings.cache_lock_timeout)
+    return True
+
+
+@hookimpl(trylast=True)
+def clear_cached_config(settings: Settings) -> str | None:
+    from pipelex_file_cache.store import remove_cache
+
+    return remove_cache(settings.cache_path, lock_timeout=settings.cache_lock_timeout)

@@ -7,10 +7,8 @@ correctness never depends on it, so losing it costs duplicated work, not a corru
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import os
-import tempfile
 from pathlib import Path
 
 from pipelex_core import (
@@ -19,6 +17,7 @@ from pipelex_core import (
     PipelexError,
     decode_envelope,
     encode_envelope,
+    write_atomically,
 )
 
 DIR_MODE = 0o700
@@ -66,7 +65,7 @@ def write_cache(path: Path, cached: CachedConfig, *, lock_timeout: float) -> Non
         _ensure_private_dir(path.parent)
         lock = filelock.FileLock(f"{path}{LOCK_SUFFIX}", timeout=lock_timeout, mode=0o600)
         with lock:
-            _replace_atomically(path, data)
+            write_atomically(path, data)
     except filelock.Timeout:
         raise CacheWriteError(
             f"Another process held the cache lock {path}{LOCK_SUFFIX} for over {lock_timeout:g}s; "
@@ -81,36 +80,28 @@ def write_cache(path: Path, cached: CachedConfig, *, lock_timeout: float) -> Non
         ) from None
 
 
+def remove_cache(path: Path, *, lock_timeout: float) -> str | None:
+    """Delete the cache file (never the lock: another process may hold it)."""
+    import filelock
+
+    if not path.exists() and not path.is_symlink():
+        return None
+    try:
+        with filelock.FileLock(f"{path}{LOCK_SUFFIX}", timeout=lock_timeout, mode=0o600):
+            path.unlink(missing_ok=True)
+    except filelock.Timeout:
+        raise CacheWriteError(
+            f"Another process held the cache lock {path}{LOCK_SUFFIX}; nothing was removed.",
+            "Try again in a moment.",
+        ) from None
+    except OSError as exc:
+        raise CacheWriteError(
+            f"Could not remove the cache {path}: {exc.strerror or exc}."
+        ) from None
+    return str(path)
+
+
 def _ensure_private_dir(directory: Path) -> None:
     if not directory.is_dir():
         directory.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
         os.chmod(directory, DIR_MODE)
-
-
-def _replace_atomically(path: Path, data: bytes) -> None:
-    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp_name)
-        raise
-    _fsync_directory(path.parent)
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make the rename durable; some file systems refuse, which costs only durability."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -1,0 +1,1 @@
+"""The ``pipelex`` and ``pipelex-agent`` command lines (click)."""

@@ -1,0 +1,61 @@
+"""The root ``pipelex`` group, its two entry points, and the built-in command groups.
+
+Plugins are booted once, before parsing, because ``register_commands`` adds commands to
+the group; every command then reuses them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+import click
+
+from pipelex_core.cli import bundle_commands, cache_commands, catalogue_commands, doctor, init
+from pipelex_core.cli.face import CliState, emit
+from pipelex_core.errors import PipelexError, PipelexUsageError
+from pipelex_core.plugins import Plugins
+from pipelex_core.settings import disabled_plugins_from_env
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--json", "json_mode", is_flag=True, help="Print one JSON object (agent mode).")
+@click.option("--debug", is_flag=True, help="Show tracebacks for failures.")
+@click.version_option(package_name="pipelex-core", prog_name="pipelex")
+@click.pass_obj
+def cli(state: CliState, json_mode: bool, debug: bool) -> None:
+    """Pipelex pipelines that keep working offline, with every result labelled."""
+    state.json = state.json or json_mode
+    state.debug = debug
+
+
+for module in (init, bundle_commands, doctor, cache_commands, catalogue_commands):
+    module.register(cli)
+
+
+def main(argv: Sequence[str] | None = None, *, agent: bool = False) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    state = CliState(json=agent or "--json" in args, debug="--debug" in args)
+    try:
+        state.plugins = Plugins.boot(disabled=disabled_plugins_from_env(os.environ))
+        state.plugins.register_commands(cli=cli)
+    except PipelexError as exc:
+        sys.exit(emit(state, _command_of(args), error=exc))
+    try:
+        code = cli.main(args, prog_name="pipelex", standalone_mode=False, obj=state)
+    except click.UsageError as exc:
+        sys.exit(emit(state, _command_of(args), error=exc))
+    except click.Abort:
+        sys.exit(emit(state, _command_of(args), error=PipelexUsageError("Aborted.")))
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def agent_main() -> None:
+    """``pipelex-agent``: the same commands, always in the JSON face."""
+    main(agent=True)
+
+
+def _command_of(args: Sequence[str]) -> str | None:
+    words = [a for a in args if not a.startswith("-")]
+    return words[0] if words else None

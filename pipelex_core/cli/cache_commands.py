@@ -1,0 +1,166 @@
+"""``pipelex cache show | refresh | clear | export FILE | import FILE``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from pipelex_core.cli.cache_inspect import describe_age, inspect_cache
+from pipelex_core.cli.face import CliState, Outcome, remote_config_field, run_command
+from pipelex_core.errors import CacheUnusableError, PipelexUsageError, RemoteConfigUnavailableError
+from pipelex_core.plugins import Plugins
+from pipelex_core.settings import Settings
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(cache)
+
+
+@click.group()
+def cache() -> None:
+    """Inspect and manage the remote-config cache."""
+
+
+def _plugins(state: CliState, settings: Settings) -> Plugins:
+    return state.plugins or Plugins.boot(disabled=settings.disabled_plugins)
+
+
+@cache.command()
+@click.pass_obj
+def show(state: CliState) -> int:
+    """What the cache holds: presence, age, validity, source."""
+    return run_command(state, "cache show", lambda: _show(state))
+
+
+def _show(state: CliState) -> Outcome:
+    settings = state.settings()
+    report, _ = inspect_cache(_plugins(state, settings), settings)
+    if not report["present"]:
+        text = f"No cache at {report['path']}."
+    elif not report["usable"]:
+        text = f"The cache at {report['path']} is unusable: {report['reason']}."
+    else:
+        text = (
+            f"Cache at {report['path']}: {report['models']} models, cached at "
+            f"{report['cached_at']} ({describe_age(report['age_seconds'])}), "
+            f"from {report['source_url']}."
+        )
+    return Outcome(result={"cache": report}, text=text)
+
+
+@cache.command()
+@click.pass_obj
+def refresh(state: CliState) -> int:
+    """Fetch the remote config now and cache it (fresh data only)."""
+    return run_command(state, "cache refresh", lambda: _refresh(state))
+
+
+def _refresh(state: CliState) -> Outcome:
+    from pipelex_core.obtain import obtain_remote_config
+    from pipelex_core.runtime import Runtime
+
+    settings = state.settings()
+    if not settings.gateway_enabled:
+        raise PipelexUsageError(
+            "The Pipelex Gateway is disabled, so there is no remote config to cache.",
+            "Enable it with `pipelex init --gateway --accept-terms` (or PIPELEX_GATEWAY=1).",
+        )
+    obtained = obtain_remote_config(_plugins(state, settings), settings, require_fresh=True)
+    report, _ = inspect_cache(_plugins(state, settings), settings)
+    runtime = Runtime(settings=settings, source=obtained.result.source)
+    result = {
+        "cache": report,
+        "stored": obtained.stored,
+        "remote_config": remote_config_field(runtime),
+    }
+    models = len(obtained.result.config.backend_model_specs)
+    text = (
+        f"Refreshed the cache: {models} models at {report['path']}."
+        if obtained.stored
+        else "Fetched fresh data but could not cache it (see the warning)."
+    )
+    return Outcome(result=result, text=text)
+
+
+@cache.command()
+@click.pass_obj
+def clear(state: CliState) -> int:
+    """Delete the cache (offline Gateway runs will then fail until the next fetch)."""
+    return run_command(state, "cache clear", lambda: _clear(state))
+
+
+def _clear(state: CliState) -> Outcome:
+    settings = state.settings()
+    removed = [
+        entry for entry in _plugins(state, settings).clear_cached_config(settings=settings) if entry
+    ]
+    text = "Removed " + ", ".join(removed) + "." if removed else "There was no cache to remove."
+    return Outcome(result={"removed": removed}, text=text)
+
+
+@cache.command(name="export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def export_(state: CliState, file: Path) -> int:
+    """Write the cache envelope to FILE (to carry a primed cache into a sandbox)."""
+    return run_command(state, "cache export", lambda: _export(state, file))
+
+
+def _export(state: CliState, file: Path) -> Outcome:
+    from pipelex_core.atomic import write_atomically
+    from pipelex_core.cache_envelope import encode_envelope
+
+    settings = state.settings()
+    report, cached = inspect_cache(_plugins(state, settings), settings)
+    if cached is None:
+        raise RemoteConfigUnavailableError(
+            f"There is no usable cache to export ({report['reason']}).",
+            "Prime it with `pipelex init` or `pipelex cache refresh` while online.",
+            url=settings.remote_config_url,
+            fetch_error=None,
+            cache_state="unusable" if report["present"] else "absent",
+            cache_path=settings.cache_path,
+        )
+    try:
+        write_atomically(file, encode_envelope(cached))
+    except OSError as exc:
+        raise PipelexUsageError(f"Cannot write {file}: {exc.strerror or exc}.") from None
+    return Outcome(
+        result={"file": str(file), "cached_at": report["cached_at"], "models": report["models"]},
+        text=f"Exported the cache from {report['cached_at']} "
+        f"({report['models']} models) to {file}.",
+    )
+
+
+@cache.command(name="import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_obj
+def import_(state: CliState, file: Path) -> int:
+    """Install FILE (a `cache export`) as the cache, after checking hash and payload."""
+    return run_command(state, "cache import", lambda: _import(state, file))
+
+
+def _import(state: CliState, file: Path) -> Outcome:
+    from pipelex_core.cache_envelope import decode_envelope
+    from pipelex_core.remote_config import RemoteConfig
+
+    settings = state.settings()
+    try:
+        cached = decode_envelope(file.read_bytes())
+    except CacheUnusableError as exc:
+        raise CacheUnusableError(
+            f"{file} cannot be imported: {exc.reason}.",
+            "Export it again with `pipelex cache export FILE`.",
+            path=file,
+        ) from None
+    config = RemoteConfig.from_payload(cached.payload)
+    if not _plugins(state, settings).store_cached_config(cached=cached, settings=settings):
+        raise CacheUnusableError(
+            "No cache plugin stored the import (is pipelex_file_cache disabled?)."
+        )
+    models = len(config.backend_model_specs)
+    return Outcome(
+        result={"file": str(file), "cached_at": cached.cached_at.isoformat(), "models": models},
+        text=f"Imported a cache from {cached.cached_at.isoformat()} ({models} models).",
+    )

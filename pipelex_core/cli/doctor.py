@@ -1,0 +1,245 @@
+"""``pipelex doctor``: what is configured, what works, and what needs the user's action.
+
+Exit 1 only for what the user must fix: invalid config files, an unusable cache, the Gateway
+on with no usable cache and the remote unreachable, terms not accepted. An unreachable remote
+with a usable cache is reported, exit 0: that is exactly what the cache is for.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import attrs
+import click
+
+from pipelex_core.cli.cache_inspect import describe_age, inspect_cache
+from pipelex_core.cli.face import CliState, Outcome, run_command
+from pipelex_core.errors import PipelexError
+from pipelex_core.kit import home_or_kit
+from pipelex_core.plugins import Plugins
+from pipelex_core.settings import BACKENDS_FILE, SERVICE_FILE, Settings, home_from_env
+from pipelex_core.url_policy import check_url_allowed, redact_url
+
+#: doctor's reachability probe never waits longer than this.
+PROBE_DEADLINE = 5.0
+
+
+class DoctorFoundProblemsError(PipelexError):
+    """``doctor`` found something that needs the user's action."""
+
+    domain = "doctor"
+    is_verdict = True
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(
+            f"{len(problems)} problem{'s' if len(problems) != 1 else ''} need your action: "
+            + "; ".join(problems),
+            "Fix each problem as the report says, then run `pipelex doctor` again.",
+        )
+        self.problems = problems
+
+    def details(self) -> dict[str, object]:
+        return {"problems": self.problems}
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(doctor)
+
+
+@click.command()
+@click.pass_obj
+def doctor(state: CliState) -> int:
+    """Gateway state, reachability, cache, telemetry, backends and plugins."""
+    return run_command(state, "doctor", lambda: _doctor(state))
+
+
+def _doctor(state: CliState) -> Outcome:
+    problems: list[str] = []
+    home = home_from_env(os.environ)
+    report: dict[str, Any] = {"home": str(home), "config_files": _config_files(home, problems)}
+    try:
+        settings = Settings.load()
+    except PipelexError as exc:
+        problems.append(exc.message)
+        report["settings_error"] = exc.message
+        return _finish(report, problems)
+    plugins = state.plugins or Plugins.boot(disabled=settings.disabled_plugins)
+    cache_report, cached = inspect_cache(plugins, settings)
+    report["cache"] = cache_report
+    if cache_report["present"] and not cache_report["usable"]:
+        problems.append(
+            f"the cache at {cache_report['path']} is unusable: {cache_report['reason']}"
+        )
+    report["gateway"] = _gateway(plugins, settings, cached is not None, problems)
+    report["telemetry"] = _telemetry(settings)
+    report["byok_backends"] = _byok(settings, problems)
+    report["plugins"] = [
+        {**attrs.asdict(info), "hooks": plugins.hooks_of(info.name)} for info in plugins.infos
+    ]
+    return _finish(report, problems)
+
+
+def _finish(report: dict[str, Any], problems: list[str]) -> Outcome:
+    report["problems"] = problems
+    text = _render(report)
+    return Outcome(
+        result=report, text=text, problem=DoctorFoundProblemsError(problems) if problems else None
+    )
+
+
+def _config_files(home: Path, problems: list[str]) -> list[dict[str, Any]]:
+    from pipelex_core.models.deck import Deck
+    from pipelex_core.models.routing import Routing
+    from pipelex_core.settings import read_toml
+
+    loaders: dict[str, Callable[[], object]] = {
+        BACKENDS_FILE: lambda: read_toml(home_or_kit(home, BACKENDS_FILE)),
+        SERVICE_FILE: lambda: read_toml(home / SERVICE_FILE),
+        "deck.toml": lambda: Deck.load(home),
+        "routing.toml": lambda: Routing.load(home),
+    }
+    entries = []
+    for name, load in loaders.items():
+        path = home / name
+        entry: dict[str, Any] = {
+            "file": name,
+            "path": str(path),
+            "origin": _origin(home, name),
+            "valid": True,
+            "error": None,
+        }
+        try:
+            load()
+        except PipelexError as exc:
+            entry.update(valid=False, error=exc.message)
+            problems.append(exc.message)
+        entries.append(entry)
+    return entries
+
+
+def _origin(home: Path, name: str) -> str:
+    if (home / name).exists():
+        return "home"
+    return "kit default" if home_or_kit(home, name) != home / name else "absent (built-in defaults)"
+
+
+def _gateway(
+    plugins: Plugins, settings: Settings, usable_cache: bool, problems: list[str]
+) -> dict[str, Any]:
+    gateway: dict[str, Any] = {
+        "enabled": settings.gateway_enabled,
+        "remote_config_url": redact_url(settings.remote_config_url),
+        "terms_accepted": settings.terms_accepted,
+        "offline": settings.offline,
+        "reachable": None,
+        "reachability_error": None,
+    }
+    if not settings.gateway_enabled:
+        return gateway
+    if not settings.terms_accepted:
+        problems.append(
+            "the Gateway is enabled but its terms are not accepted (run `pipelex init`)"
+        )
+    if settings.offline:
+        gateway["reachability_error"] = "not checked: PIPELEX_OFFLINE=1"
+    else:
+        try:
+            check_url_allowed(settings.remote_config_url)
+            probe = attrs.evolve(
+                settings, fetch_deadline=min(settings.fetch_deadline, PROBE_DEADLINE)
+            )
+            fetched = plugins.fetch_config(
+                url=settings.remote_config_url, settings=probe, etag=None
+            )
+            gateway["reachable"] = fetched is not None
+            if fetched is None:
+                gateway["reachability_error"] = "no fetcher plugin is loaded"
+        except PipelexError as exc:
+            gateway["reachable"] = False
+            gateway["reachability_error"] = exc.message
+    if not usable_cache and gateway["reachable"] is not True:
+        problems.append(
+            "the Gateway is enabled, the remote config is unreachable and there is no usable "
+            "cache: run `pipelex init` (or `pipelex cache refresh`) while online, or use BYOK"
+        )
+    return gateway
+
+
+def _telemetry(settings: Settings) -> dict[str, Any]:
+    if settings.telemetry_opted_out:
+        return {"enabled": False, "reason": "opted out (DO_NOT_TRACK=1 or PIPELEX_TELEMETRY=0)"}
+    if not settings.gateway_enabled:
+        return {"enabled": False, "reason": "the Gateway is disabled (BYOK sends nothing)"}
+    return {
+        "enabled": False,
+        "reason": "sent only by inference runs on a fresh remote config; this build runs none",
+    }
+
+
+def _byok(settings: Settings, problems: list[str]) -> list[dict[str, Any]]:
+    from pipelex_core.models.byok import load_backend
+
+    entries = []
+    for backend in settings.byok_backends:
+        entry: dict[str, Any] = {
+            "name": backend.name,
+            "enabled": backend.enabled,
+            "api_key_env": backend.api_key_env,
+            "api_key_set": bool(backend.api_key_env and os.environ.get(backend.api_key_env)),
+            "models": None,
+        }
+        if backend.enabled:
+            try:
+                entry["models"] = len(load_backend(settings.home, backend.name).specs)
+            except PipelexError as exc:
+                problems.append(exc.message)
+        entries.append(entry)
+    return entries
+
+
+def _render(report: dict[str, Any]) -> str:
+    lines = [f"PIPELEX_HOME: {report['home']}"]
+    for entry in report["config_files"]:
+        status = "ok" if entry["valid"] else f"INVALID: {entry['error']}"
+        lines.append(f"  {entry['file']}: {entry['origin']}, {status}")
+    gateway = report.get("gateway")
+    if gateway is not None:
+        if gateway["enabled"]:
+            reach = {True: "reachable", False: "unreachable", None: "not checked"}[
+                gateway["reachable"]
+            ]
+            why = f" ({gateway['reachability_error']})" if gateway["reachability_error"] else ""
+            lines.append(f"Gateway: enabled, {gateway['remote_config_url']} {reach}{why}")
+        else:
+            lines.append("Gateway: disabled (BYOK, no network)")
+    cache = report.get("cache")
+    if cache is not None:
+        if cache["usable"]:
+            lines.append(
+                f"Cache: {cache['models']} models, cached at {cache['cached_at']} "
+                f"({describe_age(cache['age_seconds'])})"
+            )
+        elif cache["present"]:
+            lines.append(f"Cache: UNUSABLE: {cache['reason']}")
+        else:
+            lines.append(f"Cache: none at {cache['path']}")
+    if "telemetry" in report:
+        telemetry = report["telemetry"]
+        lines.append(
+            f"Telemetry: {'on' if telemetry['enabled'] else 'off'} ({telemetry['reason']})"
+        )
+    for backend in report.get("byok_backends", []):
+        if backend["enabled"]:
+            key = "key set" if backend["api_key_set"] else f"{backend['api_key_env']} not set"
+            lines.append(f"BYOK {backend['name']}: {backend['models']} models, {key}")
+    for plugin in report.get("plugins", []):
+        lines.append(f"Plugin {plugin['name']} ({plugin['distribution']} {plugin['version']})")
+    if report["problems"]:
+        lines.append("Problems:")
+        lines += [f"  - {problem}" for problem in report["problems"]]
+    else:
+        lines.append("No problems found.")
+    return "\n".join(lines)

@@ -1,0 +1,180 @@
+"""Two faces, one behaviour: every command's outcome, warnings and errors, rendered once.
+
+Humans get text on stdout, warnings in yellow and errors in red with their hint on stderr,
+and no traceback for an expected failure unless ``--debug``. Agents (``pipelex-agent`` or
+``pipelex --json``) get exactly one JSON object on stdout. Both get the same exit code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import sys
+import traceback
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import attrs
+import click
+
+from pipelex_core.errors import PipelexError, PipelexUsageError, RemoteConfigStaleWarning
+from pipelex_core.plugins import Plugins
+from pipelex_core.runtime import Runtime
+from pipelex_core.settings import Settings
+
+EXIT_OK = 0
+EXIT_VERDICT = 1
+EXIT_USAGE = 2
+EXIT_ENVIRONMENT = 3
+EXIT_INTERNAL = 4
+
+
+@attrs.frozen
+class Outcome:
+    """What a command produced: the agent's ``result`` and the human's text.
+
+    ``problem`` turns the outcome into a negative verdict (exit 1) that still carries its
+    result, as ``doctor`` and ``--check`` need.
+    """
+
+    result: dict[str, Any]
+    text: str = ""
+    problem: PipelexError | None = None
+
+
+@attrs.define
+class CliState:
+    """Per-process CLI state: the face, and the plugins booted once for every command."""
+
+    json: bool = False
+    debug: bool = False
+    plugins: Plugins | None = None
+
+    def settings(self) -> Settings:
+        return Settings.load()
+
+
+def remote_config_field(runtime: Runtime) -> dict[str, Any] | None:
+    """The envelope's ``remote_config``: provenance of the catalogue, None for BYOK."""
+    if runtime.source is None:
+        return None
+    return {
+        "source": runtime.source.value,
+        "cached_at": runtime.cached_at.isoformat() if runtime.cached_at else None,
+    }
+
+
+def exit_code_for(error: BaseException) -> int:
+    if isinstance(error, PipelexUsageError | click.UsageError):
+        return EXIT_USAGE
+    if isinstance(error, PipelexError):
+        return EXIT_VERDICT if error.is_verdict else EXIT_ENVIRONMENT
+    return EXIT_INTERNAL
+
+
+def error_object(error: BaseException) -> dict[str, Any]:
+    if isinstance(error, PipelexError):
+        return {
+            "type": type(error).__name__,
+            "message": error.message,
+            "hint": error.hint,
+            "domain": error.domain,
+            "retryable": error.retryable,
+            **error.details(),
+        }
+    if isinstance(error, click.UsageError):
+        return {
+            "type": "UsageError",
+            "message": error.format_message(),
+            "hint": "Run with --help for usage.",
+            "domain": "usage",
+            "retryable": False,
+        }
+    return {
+        "type": "InternalError",
+        "message": f"{type(error).__name__}: {error}",
+        "hint": "This is a bug in pipelex-core: re-run with --debug for the traceback, "
+        "and report it.",
+        "domain": "internal",
+        "retryable": False,
+    }
+
+
+def warning_object(warning: warnings.WarningMessage) -> dict[str, Any]:
+    category = warning.category.__name__
+    entry: dict[str, Any] = {
+        "type": category.removesuffix("Warning") or category,
+        "message": str(warning.message),
+    }
+    if isinstance(warning.message, RemoteConfigStaleWarning):
+        entry["cached_at"] = warning.message.cached_at.isoformat()
+    return entry
+
+
+def emit(
+    state: CliState,
+    command: str | None,
+    *,
+    outcome: Outcome | None = None,
+    error: BaseException | None = None,
+    caught: Sequence[warnings.WarningMessage] = (),
+) -> int:
+    """Print the outcome in the chosen face and return the exit code."""
+    shown = [w for w in caught if issubclass(w.category, UserWarning)]
+    failure = error if error is not None else (outcome.problem if outcome else None)
+    code = exit_code_for(failure) if failure is not None else EXIT_OK
+    if state.json:
+        envelope: dict[str, Any] = {"ok": failure is None, "command": command}
+        if outcome is not None:
+            envelope["result"] = outcome.result
+        if failure is not None:
+            envelope["error"] = error_object(failure)
+        envelope["warnings"] = [warning_object(w) for w in shown]
+        sys.stdout.write(json.dumps(envelope, default=_json_default, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+        return code
+    for warning in shown:
+        click.secho(f"Warning: {warning.message}", fg="yellow", err=True)
+    if outcome is not None and outcome.text:
+        click.echo(outcome.text)
+    if failure is not None:
+        _print_error(state, failure)
+    return code
+
+
+def _print_error(state: CliState, error: BaseException) -> None:
+    details = error_object(error)
+    click.secho(f"Error: {details['message']}", fg="red", err=True)
+    if details.get("hint"):
+        click.secho(f"Hint: {details['hint']}", fg="red", err=True)
+    if state.debug:
+        click.echo("".join(traceback.format_exception(error)), err=True)
+
+
+def _json_default(value: object) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    return str(value)
+
+
+def run_command(state: CliState, command: str, body: Callable[[], Outcome]) -> int:
+    """Run ``body`` with warnings captured and every failure turned into an exit code."""
+    with _capture() as caught:
+        try:
+            outcome = body()
+        except (PipelexError, click.UsageError) as exc:
+            return emit(state, command, error=exc, caught=caught)
+        except Exception as exc:  # an unexpected failure: exit 4, traceback with --debug
+            return emit(state, command, error=exc, caught=caught)
+    return emit(state, command, outcome=outcome, caught=caught)
+
+
+@contextlib.contextmanager
+def _capture() -> Iterator[list[warnings.WarningMessage]]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield caught

@@ -1,0 +1,218 @@
+"""``pipelex init``: write the config files and, for the Gateway, prime the cache once.
+
+Existing files that would change are kept unless ``--force``: init never silently
+overwrites a user's configuration. Priming failing (offline, say) is a warning: init still
+succeeds and leaves any existing cache as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+import click
+
+from pipelex_core.atomic import write_atomically
+from pipelex_core.cli.face import CliState, Outcome, remote_config_field, run_command
+from pipelex_core.errors import PipelexError, PipelexUsageError, TermsNotAcceptedError
+from pipelex_core.kit import kit_file
+from pipelex_core.settings import (
+    BACKENDS_FILE,
+    GATEWAY_BACKEND,
+    SERVICE_FILE,
+    Settings,
+    home_from_env,
+    read_toml,
+)
+from pipelex_core.url_policy import check_url_allowed
+
+TERMS = (
+    "The Pipelex Gateway serves models under the Pipelex terms of service; using it sends "
+    "anonymous usage telemetry unless DO_NOT_TRACK=1 or PIPELEX_TELEMETRY=0."
+)
+
+
+class CachePrimingWarning(UserWarning):
+    """``init`` could not prime the remote-config cache; it still succeeded."""
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(init)
+
+
+@click.command()
+@click.option(
+    "--gateway/--byok",
+    "use_gateway",
+    default=None,
+    help="Use the Pipelex Gateway, or your own keys.",
+)
+@click.option("--accept-terms", is_flag=True, help="Accept the Gateway's terms of service.")
+@click.option("--remote-config-url", metavar="URL", help="Fetch the Gateway catalogue from URL.")
+@click.option("--force", is_flag=True, help="Overwrite existing config files that differ.")
+@click.pass_obj
+def init(
+    state: CliState,
+    use_gateway: bool | None,
+    accept_terms: bool,
+    remote_config_url: str | None,
+    force: bool,
+) -> int:
+    """Write the config files; with the Gateway and terms accepted, prime the cache."""
+    return run_command(
+        state,
+        "init",
+        lambda: _init(state, use_gateway, accept_terms, remote_config_url, force),
+    )
+
+
+def _interactive(state: CliState) -> bool:
+    return not state.json and sys.stdin.isatty()
+
+
+def _init(
+    state: CliState,
+    use_gateway: bool | None,
+    accept_terms: bool,
+    remote_config_url: str | None,
+    force: bool,
+) -> Outcome:
+    if remote_config_url is not None:
+        check_url_allowed(remote_config_url)
+    interactive = _interactive(state)
+    if use_gateway is None:
+        use_gateway = interactive and click.confirm(
+            "Use the Pipelex Gateway (one key for every model)? Otherwise your own keys (BYOK)",
+            default=False,
+            err=True,
+        )
+    if use_gateway and not accept_terms:
+        if interactive:
+            accept_terms = click.confirm(f"{TERMS}\nAccept the terms?", default=False, err=True)
+        if not accept_terms:
+            raise TermsNotAcceptedError(
+                "The Pipelex Gateway needs its terms of service accepted.",
+                "Re-run with --accept-terms, or use your own keys with --byok.",
+            )
+
+    home = home_from_env(os.environ)
+    contents = {
+        BACKENDS_FILE: backends_toml(gateway=use_gateway),
+        SERVICE_FILE: service_toml(url=remote_config_url, terms_accepted=accept_terms),
+    }
+    files = write_config_files(home, contents, force=force)
+
+    result: dict[str, Any] = {
+        "home": str(home),
+        "gateway": use_gateway,
+        "terms_accepted": accept_terms,
+        "files": files,
+        "cache_primed": False,
+        "cache_priming_error": None,
+        "remote_config": None,
+    }
+    lines = [f"Wrote the {'Gateway' if use_gateway else 'BYOK'} configuration in {home}:"]
+    lines += [f"  {entry['path']}: {entry['status']}" for entry in files]
+    if use_gateway:
+        _prime(state, Settings.load(), result, lines)
+    return Outcome(result=result, text="\n".join(lines))
+
+
+def _prime(state: CliState, settings: Settings, result: dict[str, Any], lines: list[str]) -> None:
+    from pipelex_core.obtain import obtain_remote_config
+    from pipelex_core.plugins import Plugins
+    from pipelex_core.runtime import Runtime
+
+    plugins = state.plugins or Plugins.boot(disabled=settings.disabled_plugins)
+    try:
+        obtained = obtain_remote_config(plugins, settings, require_fresh=True)
+    except PipelexError as exc:
+        result["cache_priming_error"] = exc.message
+        warnings.warn(
+            CachePrimingWarning(
+                f"Could not prime the remote-config cache: {exc.message} The configuration was "
+                "written; run `pipelex cache refresh` while online."
+            ),
+            stacklevel=2,
+        )
+        lines.append("Cache not primed (see the warning); any existing cache was left as it was.")
+        return
+    result["cache_primed"] = obtained.stored
+    if not obtained.stored:
+        result["cache_priming_error"] = "the fetched config could not be written to the cache"
+    result["remote_config"] = remote_config_field(
+        Runtime(settings=settings, source=obtained.result.source, cached_at=None)
+    )
+    models = len(obtained.result.config.backend_model_specs)
+    lines.append(
+        f"Primed the cache with {models} Gateway models ({settings.cache_path})."
+        if obtained.stored
+        else "Fetched the Gateway catalogue but could not cache it (see the warning)."
+    )
+
+
+def backends_toml(*, gateway: bool) -> str:
+    """The kit's backends.toml with the Gateway switched on or off."""
+    kit = read_toml(kit_file(BACKENDS_FILE))
+    lines = [
+        "# Written by `pipelex init`. Backends that serve models; API keys are read from the",
+        "# environment variables named here, and only for inference.",
+        "",
+        f"[{GATEWAY_BACKEND}]",
+        f"enabled = {'true' if gateway else 'false'}",
+    ]
+    for name, table in kit.items():
+        if name == GATEWAY_BACKEND:
+            continue
+        lines += ["", f"[{name}]"]
+        lines += [f"{key} = {_toml_value(value)}" for key, value in table.items()]
+    return "\n".join(lines) + "\n"
+
+
+def service_toml(*, url: str | None, terms_accepted: bool) -> str:
+    lines = ["# Written by `pipelex init`."]
+    if url is not None:
+        lines.append(f"remote_config_url = {_toml_value(url)}")
+    lines += ["", "[agreement]", f"terms_accepted = {'true' if terms_accepted else 'false'}"]
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+        return f'"{escaped}"'
+    return str(value)
+
+
+def write_config_files(
+    home: Path, contents: dict[str, str], *, force: bool
+) -> list[dict[str, str]]:
+    """Write each file atomically (0600 in a 0700 home); refuse to change one without force."""
+    conflicts = [
+        name
+        for name, text in contents.items()
+        if (home / name).exists() and (home / name).read_text(encoding="utf-8") != text
+    ]
+    if conflicts and not force:
+        names = ", ".join(str(home / name) for name in conflicts)
+        raise PipelexUsageError(
+            f"Refusing to overwrite existing configuration that differs: {names}.",
+            "Re-run with --force to replace it (or edit the files by hand).",
+        )
+    if not home.exists():
+        home.mkdir(parents=True, mode=0o700)
+    statuses = []
+    for name, text in contents.items():
+        path = home / name
+        if path.exists() and path.read_text(encoding="utf-8") == text:
+            statuses.append({"path": str(path), "status": "unchanged"})
+            continue
+        status = "replaced" if path.exists() else "written"
+        write_atomically(path, text.encode("utf-8"))
+        statuses.append({"path": str(path), "status": status})
+    return statuses
