@@ -79,3 +79,10 @@ def cache_file(home: Path) -> Path:
 def write_json(path: Path, data: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data), encoding="utf-8")
+
+
+@pytest.fixture
+def cli(home: Path) -> Any:
+    from tests.cli_runner import Cli
+
+    return Cli(home=home)
