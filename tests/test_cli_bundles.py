@@ -9,6 +9,10 @@ import pytest
 
 from tests.cli_runner import EXAMPLES, Cli
 
+ALL_TYPES = (
+    "PipeBatch, PipeCompose, PipeCondition, PipeDocGen, PipeExtract, PipeFunc, PipeImgGen, "
+    "PipeJudge, PipeLLM, PipeParallel, PipeSearch, PipeSequence, PipeStructure"
+)
 VALID = sorted((EXAMPLES / "bundles").glob("*.mthds"))
 
 
@@ -53,10 +57,7 @@ def test_invalid_example_lists_every_problem(cli: Cli) -> None:
     problems = {(p["pipe"], p["message"].split(":")[0]) for p in error["problems"]}
     assert problems == {
         ("BadName", "invalid pipe code"),
-        (
-            "typo_type",
-            "unknown pipe type 'PipeLMM'; expected one of PipeBatch, PipeCompose, PipeCondition, PipeDocGen, PipeExtract, PipeFunc, PipeImgGen, PipeJudge, PipeLLM, PipeParallel, PipeSearch, PipeSequence, PipeStructure",
-        ),
+        ("typo_type", f"unknown pipe type 'PipeLMM'; expected one of {ALL_TYPES}"),
         ("start", "calls pipe 'missing_step', which does not exist"),
         ("start", "controller cycle"),
         ("unknown_alias", "Unknown alias 'no-such-alias' in model reference 'alias"),

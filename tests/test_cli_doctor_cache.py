@@ -1,0 +1,212 @@
+"""doctor, cache show/refresh/clear/export/import, and plugins through the installed commands."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+from pipelex_core.testing import ConfigServer, closed_port_url
+from tests.cli_runner import EXAMPLES, Cli
+
+BUNDLE = str(EXAMPLES / "bundles" / "summarize.mthds")
+
+
+def prime(cli: Cli, server: ConfigServer) -> None:
+    completed = cli.agent("init", "--gateway", "--accept-terms", "--remote-config-url", server.url)
+    assert completed.envelope["result"]["cache_primed"] is True
+
+
+def test_doctor_byok_is_healthy(cli: Cli) -> None:
+    completed = cli.agent("doctor")
+    assert completed.code == 0
+    report = completed.envelope["result"]
+    assert report["gateway"]["enabled"] is False
+    assert report["problems"] == []
+    assert report["cache"]["present"] is False
+    assert report["telemetry"]["enabled"] is False
+    names = {b["name"] for b in report["byok_backends"]}
+    assert names == {"openai", "anthropic", "google", "mistral", "linkup"}
+    assert {p["name"] for p in report["plugins"]} >= {"pipelex_http_fetcher", "pipelex_file_cache"}
+    human = cli.run("doctor")
+    assert human.code == 0
+    assert "No problems found." in human.stdout
+
+
+def test_doctor_reports_api_keys_without_printing_them(cli: Cli) -> None:
+    completed = cli.agent("doctor", OPENAI_API_KEY="sk-secret-value-123")
+    openai = next(b for b in completed.envelope["result"]["byok_backends"] if b["name"] == "openai")
+    assert openai["api_key_set"] is True
+    assert "sk-secret-value-123" not in completed.stdout + completed.stderr
+    human = cli.run("doctor", OPENAI_API_KEY="sk-secret-value-123")
+    assert "sk-secret-value-123" not in human.stdout + human.stderr
+
+
+def test_doctor_unreachable_with_usable_cache_is_fine(cli: Cli, server: ConfigServer) -> None:
+    prime(cli, server)
+    completed = cli.agent("doctor", PIPELEX_REMOTE_CONFIG_URL=closed_port_url())
+    assert completed.code == 0
+    report = completed.envelope["result"]
+    assert report["gateway"]["reachable"] is False
+    assert "Connection refused" in report["gateway"]["reachability_error"]
+    assert report["cache"]["usable"] is True
+    assert report["cache"]["models"] == 68
+
+
+def test_doctor_reachable_gateway(cli: Cli, server: ConfigServer) -> None:
+    prime(cli, server)
+    completed = cli.agent("doctor")
+    assert completed.code == 0
+    assert completed.envelope["result"]["gateway"]["reachable"] is True
+
+
+def test_doctor_gateway_without_cache_or_network_needs_action(cli: Cli) -> None:
+    completed = cli.agent(
+        "doctor", PIPELEX_GATEWAY="1", PIPELEX_REMOTE_CONFIG_URL=closed_port_url()
+    )
+    assert completed.code == 1
+    envelope = completed.envelope
+    assert envelope["ok"] is False
+    assert envelope["error"]["type"] == "DoctorFoundProblemsError"
+    assert any("no usable cache" in p for p in envelope["error"]["problems"])
+    assert envelope["result"]["cache"]["present"] is False
+
+
+def test_doctor_unusable_cache_needs_action(cli: Cli, cache_file: Path) -> None:
+    cache_file.parent.mkdir(parents=True)
+    cache_file.write_text('{"cache_schema_version": 99}')
+    completed = cli.agent("doctor")
+    assert completed.code == 1
+    cache = completed.envelope["result"]["cache"]
+    assert cache["present"] is True
+    assert cache["usable"] is False
+    assert "cache_schema_version 99" in cache["reason"]
+    assert cache_file.read_text() == '{"cache_schema_version": 99}'
+    human = cli.run("doctor")
+    assert human.code == 1
+    assert "Cache: UNUSABLE" in human.stdout
+
+
+def test_doctor_invalid_config_file_needs_action(cli: Cli) -> None:
+    (cli.home / "deck.toml").write_text("[aliases\n")
+    completed = cli.agent("doctor")
+    assert completed.code == 1
+    deck = next(f for f in completed.envelope["result"]["config_files"] if f["file"] == "deck.toml")
+    assert deck["valid"] is False
+    assert "invalid TOML" in deck["error"]
+
+
+def test_cache_show_refresh_clear(cli: Cli, server: ConfigServer, cache_file: Path) -> None:
+    absent = cli.agent("cache", "show")
+    assert absent.code == 0
+    assert absent.envelope["result"]["cache"]["present"] is False
+    prime(cli, server)
+    shown = cli.agent("cache", "show")
+    assert shown.envelope["result"]["cache"]["models"] == 68
+    assert shown.envelope["result"]["cache"]["etag"] == '"sample-v1"'
+    refreshed = cli.agent("cache", "refresh")
+    assert refreshed.code == 0
+    assert refreshed.envelope["result"]["stored"] is True
+    assert refreshed.envelope["result"]["remote_config"]["source"] == "fresh"
+    cleared = cli.agent("cache", "clear")
+    assert cleared.envelope["result"]["removed"] == [str(cache_file)]
+    assert not cache_file.exists()
+    again = cli.agent("cache", "clear")
+    assert again.envelope["result"]["removed"] == []
+
+
+def test_cache_export_import_round_trip_keeps_cached_at(
+    cli: Cli, server: ConfigServer, cache_file: Path, tmp_path: Path
+) -> None:
+    prime(cli, server)
+    exported = tmp_path / "snapshot.json"
+    completed = cli.agent("cache", "export", str(exported))
+    assert completed.code == 0
+    original = json.loads(cache_file.read_bytes())
+    assert json.loads(exported.read_bytes()) == original
+    cli.agent("cache", "clear")
+
+    sandbox = Cli(home=tmp_path / "sandbox-home")
+    imported = sandbox.agent("cache", "import", str(exported))
+    assert imported.code == 0, imported.stdout
+    assert imported.envelope["result"]["cached_at"] == original["cached_at"]
+    installed = sandbox.home / "cache" / "remote_config.json"
+    assert json.loads(installed.read_bytes())["cached_at"] == original["cached_at"]
+    assert stat.S_IMODE(installed.stat().st_mode) == 0o600
+    # the sandbox has no network: its dry run runs on the imported cache, labelled
+    dry = sandbox.agent(
+        "run", BUNDLE, "--dry-run", PIPELEX_GATEWAY="1", PIPELEX_REMOTE_CONFIG_URL=closed_port_url()
+    )
+    assert dry.code == 0
+    assert dry.envelope["result"]["remote_config"] == {
+        "source": "cached",
+        "cached_at": original["cached_at"],
+    }
+
+
+def test_cache_import_refuses_a_tampered_file(
+    cli: Cli, server: ConfigServer, cache_file: Path, tmp_path: Path
+) -> None:
+    prime(cli, server)
+    before = cache_file.read_bytes()
+    envelope = json.loads(before)
+    envelope["payload"]["aws_region"] = "tampered"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(envelope))
+    completed = cli.agent("cache", "import", str(bad))
+    assert completed.code == 3
+    assert completed.envelope["error"]["type"] == "CacheUnusableError"
+    assert "payload_sha256 does not match" in completed.envelope["error"]["message"]
+    assert cache_file.read_bytes() == before
+
+
+def test_cache_import_refuses_a_payload_failing_the_schema(
+    cli: Cli, cache_file: Path, tmp_path: Path
+) -> None:
+    import datetime as dt
+
+    from pipelex_core import CachedConfig, encode_envelope
+
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(
+        encode_envelope(CachedConfig(payload={"posthog": 1}, cached_at=dt.datetime.now(dt.UTC)))
+    )
+    completed = cli.agent("cache", "import", str(bad))
+    assert completed.code == 3
+    assert completed.envelope["error"]["type"] == "RemoteConfigValidationError"
+    assert not cache_file.exists()
+
+
+def test_cache_export_without_cache(cli: Cli, tmp_path: Path) -> None:
+    completed = cli.agent("cache", "export", str(tmp_path / "x.json"))
+    assert completed.code == 3
+    assert "no usable cache to export" in completed.envelope["error"]["message"]
+    assert not (tmp_path / "x.json").exists()
+
+
+def test_plugins_lists_name_distribution_version_hooks(cli: Cli) -> None:
+    completed = cli.agent("plugins")
+    assert completed.code == 0
+    rows = {row["name"]: row for row in completed.envelope["result"]["plugins"]}
+    fetcher = rows["pipelex_http_fetcher"]
+    assert fetcher["distribution"] == "pipelex-core"
+    assert fetcher["version"]
+    assert fetcher["hooks"] == ["fetch_config"]
+    assert rows["pipelex_file_cache"]["hooks"] == [
+        "clear_cached_config",
+        "load_cached_config",
+        "store_cached_config",
+        "store_config",
+    ]
+    disabled = cli.agent("plugins", PIPELEX_DISABLE_PLUGINS="pipelex_http_fetcher")
+    assert "pipelex_http_fetcher" not in {r["name"] for r in disabled.envelope["result"]["plugins"]}
+
+
+def test_bad_environment_is_exit_3_not_a_traceback(cli: Cli) -> None:
+    completed = cli.agent("validate", BUNDLE, PIPELEX_FETCH_DEADLINE="soon")
+    assert completed.code == 3
+    assert completed.envelope["error"]["type"] == "ConfigurationError"
+    human = cli.run("validate", BUNDLE, PIPELEX_FETCH_DEADLINE="soon")
+    assert human.code == 3
+    assert "Traceback" not in human.stderr
+    assert "PIPELEX_FETCH_DEADLINE='soon'" in human.stderr
