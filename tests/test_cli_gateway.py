@@ -245,3 +245,30 @@ def test_models_in_byok_touch_no_network(cli: Cli, server: ConfigServer) -> None
         "linkup",
     }
     assert server.requests == []
+
+
+def test_human_face_of_unknown_model_and_schema_break(
+    gateway_cli: Cli, server: ConfigServer, tmp_path: Path
+) -> None:
+    unknown = gateway_cli.run("validate", unknown_model_bundle(tmp_path))
+    assert unknown.code == 1
+    assert (
+        "Error: Model 'gpt-9-imaginary' is not in the Pipelex Gateway catalogue" in unknown.stderr
+    )
+    assert unknown.stdout == ""
+    server.serve([1, 2, 3])
+    broken = gateway_cli.run("validate", BUNDLE)
+    assert broken.code == 3
+    assert "does not match the expected schema" in broken.stderr
+    assert "Hint: This is a server-side problem" in broken.stderr
+    assert "Traceback" not in broken.stderr
+
+
+def test_human_face_of_the_offline_switch(gateway_cli: Cli, server: ConfigServer) -> None:
+    assert gateway_cli.agent("validate", BUNDLE).code == 0
+    before = len(server.requests)
+    completed = gateway_cli.run("validate", BUNDLE, PIPELEX_OFFLINE="1")
+    assert completed.code == 0
+    assert "PIPELEX_OFFLINE=1" in completed.stderr
+    assert completed.stdout.startswith("Valid: 6 pipes in 1 file (Gateway catalogue cached at")
+    assert len(server.requests) == before

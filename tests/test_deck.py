@@ -136,3 +136,22 @@ def test_default_handles_take_a_waterfalls_first_available_candidate(
     )
     resolved = [resolver.resolve(ref) for ref in deck.choice_defaults.values()]
     assert gateway_handles(resolved) == ("claude-4.5-haiku", "gpt-4o")
+
+
+def test_kit_deck_resolves_entirely_against_the_kit_byok_specs(home: Path) -> None:
+    from pipelex_core import Settings
+    from pipelex_core.runtime import model_resolver
+
+    resolver = model_resolver(Settings.load({"PIPELEX_HOME": str(home)}), None)
+    deck = resolver.deck
+    references = [
+        *(f"@{name}" for name in deck.aliases),
+        *(f"${name}" for name in deck.presets),
+        *deck.choice_defaults.values(),
+    ]
+    for reference in references:
+        resolved = resolver.resolve(reference)
+        assert resolved.available, (reference, resolved)
+    for name, candidates in deck.waterfalls.items():
+        for candidate in candidates:
+            assert resolver.resolve(candidate).available, (name, candidate)

@@ -1,0 +1,46 @@
+"""``pipelex init`` asks on a terminal: driven through a real pseudo-terminal."""
+
+from __future__ import annotations
+
+import os
+import pty
+import subprocess
+from pathlib import Path
+
+from pipelex_core.testing import ConfigServer
+from tests.cli_runner import BIN, REPO
+
+
+def read_until(fd: int, marker: bytes) -> bytes:
+    seen = b""
+    while marker not in seen:
+        chunk = os.read(fd, 1024)
+        if not chunk:
+            break
+        seen += chunk
+    return seen
+
+
+def test_init_prompts_for_gateway_and_terms(home: Path, server: ConfigServer) -> None:
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [str(BIN / "pipelex"), "init", "--remote-config-url", server.url],
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        env={"PATH": str(BIN), "PIPELEX_HOME": str(home), "HOME": str(home.parent)},
+        cwd=REPO,
+    )
+    os.close(terminal)
+    try:
+        assert b"Use the Pipelex Gateway" in read_until(controller, b"[y/N]")
+        os.write(controller, b"y\n")
+        assert b"Accept the terms?" in read_until(controller, b"[y/N]")
+        os.write(controller, b"y\n")
+        assert process.wait(timeout=60) == 0
+    finally:
+        os.close(controller)
+        if process.poll() is None:
+            process.kill()
+    assert "enabled = true" in (home / "backends.toml").read_text()
+    assert (home / "cache" / "remote_config.json").exists()
