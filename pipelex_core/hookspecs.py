@@ -17,7 +17,13 @@ if TYPE_CHECKING:
     import click
 
     from pipelex_core.remote_config import RemoteConfig
-    from pipelex_core.results import CachedConfig, FetchedConfig, RemoteConfigResult
+    from pipelex_core.results import (
+        CachedConfig,
+        FetchedConfig,
+        RemoteConfigResult,
+        TelemetryDecision,
+    )
+    from pipelex_core.runtime import Runtime
     from pipelex_core.settings import Settings
 
 PROJECT_NAME = "pipelex"
@@ -101,6 +107,33 @@ def on_stale_config(result: RemoteConfigResult, settings: Settings) -> None:
 
     Every implementation is called, once per ``setup()`` that runs on ``cached`` data, after
     the stale warning was emitted.
+    """
+
+
+@hookspec(firstresult=True)
+def telemetry_decision(
+    settings: Settings, source: RemoteConfigSource | None, needs_inference: bool
+) -> TelemetryDecision | None:
+    """Decide whether this run may send telemetry, and say why.
+
+    :param settings: the run's settings (Gateway flag, opt-outs).
+    :param source: where the remote config came from; None when nothing was fetched.
+    :param needs_inference: whether the run will call models.
+    :return: a :class:`TelemetryDecision`, or None to let the next implementation decide.
+        With no decision at all, telemetry is off.
+
+    Stops at first non-None result.
+    """
+
+
+@hookspec
+def on_runtime_ready(runtime: Runtime) -> None:
+    """Be told that ``setup()`` is done: ``runtime`` says what the run may use.
+
+    :param runtime: the runtime ``setup()`` returns, ``telemetry_enabled`` decided.
+
+    Every implementation is called, once per ``setup()``. Implementations must not raise:
+    nothing they do (telemetry, logging) may fail a run.
     """
 
 

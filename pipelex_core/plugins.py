@@ -17,6 +17,7 @@ import pluggy
 
 from pipelex_core import hookspecs
 from pipelex_core.errors import ConfigurationError
+from pipelex_core.results import TelemetryDecision
 from pipelex_core.types import RemoteConfigSource
 
 if TYPE_CHECKING:
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
     from pipelex_core.remote_config import RemoteConfig
     from pipelex_core.results import CachedConfig, FetchedConfig, RemoteConfigResult
+    from pipelex_core.runtime import Runtime
     from pipelex_core.settings import Settings
 
 ENTRY_POINT_GROUP = "pipelex"
@@ -147,6 +149,19 @@ class Plugins:
         if plugin is None:
             return []
         return sorted(caller.name for caller in self.manager.get_hookcallers(plugin) or [])
+
+    def telemetry_decision(
+        self, *, settings: Settings, source: RemoteConfigSource | None, needs_inference: bool
+    ) -> TelemetryDecision:
+        decision: TelemetryDecision | None = self.manager.hook.telemetry_decision(
+            settings=settings, source=source, needs_inference=needs_inference
+        )
+        if decision is None:
+            return TelemetryDecision(False, "no telemetry plugin is loaded")
+        return decision
+
+    def on_runtime_ready(self, *, runtime: Runtime) -> None:
+        self.manager.hook.on_runtime_ready(runtime=runtime)
 
     def on_stale_config(self, *, result: RemoteConfigResult, settings: Settings) -> None:
         self.manager.hook.on_stale_config(result=result, settings=settings)

@@ -42,3 +42,11 @@ class RemoteConfigResult:
     config: RemoteConfig
     source: RemoteConfigSource
     cached_at: dt.datetime | None = None
+
+
+@attrs.frozen
+class TelemetryDecision:
+    """Whether a run may send telemetry, and the reason, for ``doctor`` and the runtime."""
+
+    enabled: bool
+    reason: str

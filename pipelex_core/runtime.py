@@ -30,6 +30,7 @@ class Runtime:
     source: RemoteConfigSource | None = None
     cached_at: dt.datetime | None = None
     telemetry_enabled: bool = False
+    telemetry_reason: str = "not decided"
     plugins: Plugins | None = None
     result: RemoteConfigResult | None = None
 
@@ -60,7 +61,9 @@ def setup(
     if plugins is None:
         plugins = Plugins.boot(disabled=settings.disabled_plugins)
     if not (settings.gateway_enabled and wants_specs):
-        return Runtime(settings=settings, plugins=plugins)
+        return _ready(
+            plugins, settings, needs_inference, Runtime(settings=settings, plugins=plugins)
+        )
 
     obtained = obtain_remote_config(plugins, settings, require_fresh=require_fresh)
     result = obtained.result
@@ -79,15 +82,29 @@ def setup(
         resolver = model_resolver(settings, result.config)
         resolved = [resolver.resolve(ref) for ref in resolver.deck.choice_defaults.values()]
         validate_gateway_models(plugins, result, gateway_handles(resolved))
-    return Runtime(
+    runtime = Runtime(
         settings=settings,
         result=result,
         remote_config=result.config,
         source=result.source,
         cached_at=result.cached_at,
-        telemetry_enabled=False,
         plugins=plugins,
     )
+    return _ready(plugins, settings, needs_inference, runtime)
+
+
+def _ready(
+    plugins: Plugins, settings: Settings, needs_inference: bool, runtime: Runtime
+) -> Runtime:
+    """Decide telemetry (the plugin's rule, fed the provenance) and announce the runtime."""
+    decision = plugins.telemetry_decision(
+        settings=settings, source=runtime.source, needs_inference=needs_inference
+    )
+    runtime = attrs.evolve(
+        runtime, telemetry_enabled=decision.enabled, telemetry_reason=decision.reason
+    )
+    plugins.on_runtime_ready(runtime=runtime)
+    return runtime
 
 
 def validate_gateway_models(

@@ -12,7 +12,7 @@ import struct
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -43,6 +43,11 @@ class RecordedRequest:
     path: str
     headers: Mapping[str, str]
     at: float
+    method: str = "GET"
+    body: bytes = b""
+
+    def json(self) -> Any:
+        return json.loads(self.body)
 
 
 class ConfigServer:
@@ -59,6 +64,7 @@ class ConfigServer:
         self._etag: str | None = None
         self._lock = threading.Lock()
         self._closing = threading.Event()
+        self._arrived = threading.Condition()
         self.requests: list[RecordedRequest] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
@@ -66,6 +72,16 @@ class ConfigServer:
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
         self._thread.start()
+
+    @property
+    def root_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def wait_for_requests(self, count: int, timeout: float = 10.0) -> bool:
+        """Block until ``count`` requests have arrived (event-driven, no polling)."""
+        with self._arrived:
+            return self._arrived.wait_for(lambda: len(self.requests) >= count, timeout)
 
     @property
     def url(self) -> str:
@@ -112,9 +128,24 @@ class ConfigServer:
             protocol_version = "HTTP/1.1"
 
             def do_GET(self) -> None:
-                server.requests.append(
-                    RecordedRequest(self.path, dict(self.headers.items()), time.monotonic())
-                )
+                self._answer(b"")
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                self._answer(self.rfile.read(length))
+
+            def _answer(self, body: bytes) -> None:
+                with server._arrived:
+                    server.requests.append(
+                        RecordedRequest(
+                            self.path,
+                            dict(self.headers.items()),
+                            time.monotonic(),
+                            method=self.command,
+                            body=body,
+                        )
+                    )
+                    server._arrived.notify_all()
                 reply = server._next(self.headers.get("If-None-Match"))
                 if reply.hang:
                     server._closing.wait()
@@ -147,7 +178,3 @@ def closed_port_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}/remote_config.json"
-
-
-def iter_requests(server: ConfigServer) -> Iterator[RecordedRequest]:
-    yield from list(server.requests)

@@ -21,6 +21,7 @@ from pipelex_core.errors import PipelexError
 from pipelex_core.kit import home_or_kit
 from pipelex_core.plugins import Plugins
 from pipelex_core.settings import BACKENDS_FILE, SERVICE_FILE, Settings, home_from_env
+from pipelex_core.types import RemoteConfigSource
 from pipelex_core.url_policy import check_url_allowed, redact_url
 
 #: doctor's reachability probe never waits longer than this.
@@ -74,7 +75,7 @@ def _doctor(state: CliState) -> Outcome:
             f"the cache at {cache_report['path']} is unusable: {cache_report['reason']}"
         )
     report["gateway"] = _gateway(plugins, settings, cached is not None, problems)
-    report["telemetry"] = _telemetry(settings)
+    report["telemetry"] = _telemetry(plugins, settings, report["gateway"], cached is not None)
     report["byok_backends"] = _byok(settings, problems)
     report["plugins"] = [
         {**attrs.asdict(info), "hooks": plugins.hooks_of(info.name)} for info in plugins.infos
@@ -168,15 +169,17 @@ def _gateway(
     return gateway
 
 
-def _telemetry(settings: Settings) -> dict[str, Any]:
-    if settings.telemetry_opted_out:
-        return {"enabled": False, "reason": "opted out (DO_NOT_TRACK=1 or PIPELEX_TELEMETRY=0)"}
-    if not settings.gateway_enabled:
-        return {"enabled": False, "reason": "the Gateway is disabled (BYOK sends nothing)"}
-    return {
-        "enabled": False,
-        "reason": "sent only by inference runs on a fresh remote config; this build runs none",
-    }
+def _telemetry(
+    plugins: Plugins, settings: Settings, gateway: dict[str, Any], usable_cache: bool
+) -> dict[str, Any]:
+    """Whether an inference run right now would send telemetry, as the telemetry plugin rules."""
+    source = None
+    if gateway["reachable"]:
+        source = RemoteConfigSource.FRESH
+    elif settings.gateway_enabled and usable_cache:
+        source = RemoteConfigSource.CACHED
+    decision = plugins.telemetry_decision(settings=settings, source=source, needs_inference=True)
+    return {"enabled": decision.enabled, "reason": decision.reason, "applies_to": "inference runs"}
 
 
 def _byok(settings: Settings, problems: list[str]) -> list[dict[str, Any]]:

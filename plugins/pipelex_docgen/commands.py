@@ -1,0 +1,105 @@
+"""The ``pipelex dev`` commands. Fresh data only; nothing is written unless it changed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from pipelex_core import (
+    CliState,
+    Outcome,
+    PipelexError,
+    RemoteConfig,
+    remote_config_field,
+    run_command,
+    setup,
+    write_atomically,
+)
+from pipelex_docgen.render import gateway_models_markdown, test_models_json, without_timestamp
+
+Renderer = Callable[..., str]
+OUTPUT = click.Path(dir_okay=False, path_type=Path)
+
+
+class DocDriftError(PipelexError):
+    """``--check`` found the committed file differs from what fresh data would write."""
+
+    domain = "docgen"
+    is_verdict = True
+
+
+@click.group()
+def dev() -> None:
+    """Developer tools: regenerate committed files from the fresh Gateway catalogue."""
+
+
+@dev.command(name="gateway-models")
+@click.option("--output", required=True, type=OUTPUT, metavar="FILE")
+@click.option("--check", is_flag=True, help="Exit 1 if FILE is out of date; write nothing.")
+@click.pass_obj
+def gateway_models(state: CliState, output: Path, check: bool) -> int:
+    """Markdown reference of the Gateway models (fresh data only)."""
+    return run_command(
+        state,
+        "dev gateway-models",
+        lambda: _generate(state, output, gateway_models_markdown, check=check),
+    )
+
+
+@dev.command(name="test-models")
+@click.option("--output", required=True, type=OUTPUT, metavar="FILE")
+@click.pass_obj
+def test_models(state: CliState, output: Path) -> int:
+    """JSON fixture of the Gateway handles per model type (fresh data only)."""
+    return run_command(
+        state, "dev test-models", lambda: _generate(state, output, test_models_json, check=False)
+    )
+
+
+def _generate(state: CliState, output: Path, render: Renderer, *, check: bool) -> Outcome:
+    settings = state.settings()
+    if not settings.gateway_enabled:
+        raise PipelexError(
+            "The doc generators document the Pipelex Gateway catalogue, and the Gateway is "
+            "disabled.",
+            "Enable it for this command: PIPELEX_GATEWAY=1.",
+        )
+    runtime = setup(
+        needs_model_specs=True,
+        require_fresh=True,
+        settings=settings,
+        plugins=state.plugins,
+        check_models=False,
+    )
+    config = runtime.remote_config
+    assert isinstance(config, RemoteConfig)
+    text = render(config, now=dt.datetime.now(dt.UTC), source_url=settings.remote_config_url)
+    current = output.read_text(encoding="utf-8") if output.exists() else None
+    up_to_date = current is not None and without_timestamp(current) == without_timestamp(text)
+    result = {
+        "output": str(output),
+        "up_to_date": up_to_date,
+        "written": False,
+        "models": len(config.backend_model_specs),
+        "remote_config": remote_config_field(runtime),
+    }
+    if check:
+        if up_to_date:
+            return Outcome(result=result, text=f"{output} is up to date.")
+        return Outcome(
+            result=result,
+            text=f"{output} is out of date.",
+            problem=DocDriftError(
+                f"{output} differs from what the fresh Gateway catalogue would write.",
+                "Regenerate it without --check and commit the result.",
+            ),
+        )
+    if up_to_date:
+        return Outcome(result=result, text=f"{output} is up to date; not rewritten.")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(output, text.encode("utf-8"))
+    result["written"] = True
+    return Outcome(result=result, text=f"Wrote {output} ({result['models']} models).")

@@ -1,0 +1,187 @@
+"""Telemetry gating and capture (SPEC §10) against a real loopback endpoint."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import uuid
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import pipelex_telemetry
+from pipelex_core import Plugins, RemoteConfigSource, Settings, setup
+from pipelex_core.testing import ConfigServer, Reply, closed_port_url
+from pipelex_telemetry import capture
+
+
+@pytest.fixture
+def endpoint() -> Iterator[ConfigServer]:
+    with ConfigServer() as server:
+        server.serve_reply(Reply(status=200, body=b'{"status": 1}'))
+        yield server
+
+
+@pytest.fixture
+def gateway(sample_payload: dict[str, Any], endpoint: ConfigServer) -> Iterator[ConfigServer]:
+    sample_payload["posthog"]["endpoint"] = endpoint.root_url
+    with ConfigServer() as server:
+        server.serve(sample_payload)
+        yield server
+
+
+def gateway_settings(home: Path, url: str, **env: str) -> Settings:
+    return Settings.load(
+        {"PIPELEX_HOME": str(home), "PIPELEX_GATEWAY": "1", "PIPELEX_REMOTE_CONFIG_URL": url, **env}
+    )
+
+
+def test_an_inference_run_on_fresh_data_sends_one_capture_event(
+    home: Path, gateway: ConfigServer, endpoint: ConfigServer
+) -> None:
+    runtime = setup(needs_inference=True, settings=gateway_settings(home, gateway.url))
+    assert runtime.telemetry_enabled is True
+    assert runtime.telemetry_reason == "Gateway inference run on a fresh remote config"
+    assert endpoint.wait_for_requests(1)
+    capture.flush(5)
+    (request,) = endpoint.requests
+    assert request.method == "POST"
+    assert request.path == "/capture/"
+    assert request.headers["Content-Type"] == "application/json"
+    event = request.json()
+    assert set(event) == {"api_key", "event", "distinct_id", "properties", "timestamp"}
+    assert event["api_key"] == "phc_sample_not_a_real_key"
+    assert event["event"] == "pipelex_setup"
+    assert str(uuid.UUID(event["distinct_id"])) == (home / "telemetry_id").read_text()
+    assert event["properties"]["remote_config_source"] == "fresh"
+    assert event["properties"]["gateway_models"] == 68
+    body = request.body.decode()
+    assert str(home) not in body
+
+
+def test_the_anonymous_id_is_kept(
+    home: Path, gateway: ConfigServer, endpoint: ConfigServer
+) -> None:
+    settings = gateway_settings(home, gateway.url)
+    setup(needs_inference=True, settings=settings)
+    setup(needs_inference=True, settings=settings)
+    assert endpoint.wait_for_requests(2)
+    capture.flush(5)
+    ids = {request.json()["distinct_id"] for request in endpoint.requests}
+    assert len(ids) == 1
+    assert (home / "telemetry_id").stat().st_mode & 0o777 == 0o600
+
+
+def settle_and_count(endpoint: ConfigServer) -> int:
+    capture.flush(5)
+    return len(endpoint.requests)
+
+
+def test_a_cached_run_sends_nothing(
+    home: Path, gateway: ConfigServer, endpoint: ConfigServer
+) -> None:
+    setup(needs_model_specs=True, settings=gateway_settings(home, gateway.url))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        runtime = setup(needs_inference=True, settings=gateway_settings(home, closed_port_url()))
+    assert runtime.source is RemoteConfigSource.CACHED
+    assert runtime.telemetry_enabled is False
+    assert "cached runs send nothing" in runtime.telemetry_reason
+    assert settle_and_count(endpoint) == 0
+
+
+@pytest.mark.parametrize(
+    ("env", "needs_inference", "reason"),
+    [
+        ({}, False, "this run needs no inference"),
+        ({"DO_NOT_TRACK": "1"}, True, "opted out"),
+        ({"PIPELEX_TELEMETRY": "0"}, True, "opted out"),
+        ({"PIPELEX_GATEWAY": "0"}, True, "the Gateway is disabled"),
+    ],
+    ids=["no-inference", "do-not-track", "pipelex-telemetry-0", "byok"],
+)
+def test_no_event_when_a_condition_fails(
+    home: Path,
+    gateway: ConfigServer,
+    endpoint: ConfigServer,
+    env: dict[str, str],
+    needs_inference: bool,
+    reason: str,
+) -> None:
+    settings = gateway_settings(home, gateway.url, **env)
+    runtime = setup(needs_model_specs=True, needs_inference=needs_inference, settings=settings)
+    assert runtime.telemetry_enabled is False
+    assert reason in runtime.telemetry_reason
+    assert settle_and_count(endpoint) == 0
+
+
+def test_disabled_telemetry_plugin_means_off(
+    home: Path, gateway: ConfigServer, endpoint: ConfigServer
+) -> None:
+    settings = gateway_settings(home, gateway.url, PIPELEX_DISABLE_PLUGINS="pipelex_telemetry")
+    runtime = setup(needs_inference=True, settings=settings)
+    assert runtime.telemetry_enabled is False
+    assert runtime.telemetry_reason == "no telemetry plugin is loaded"
+    assert settle_and_count(endpoint) == 0
+
+
+def test_decision_is_the_plugins_rule() -> None:
+    settings = Settings(home=Path("/nonexistent"), gateway_enabled=True)
+    fresh = pipelex_telemetry.telemetry_decision(
+        settings=settings, source=RemoteConfigSource.FRESH, needs_inference=True
+    )
+    assert fresh.enabled is True
+    for source in (RemoteConfigSource.CACHED, None):
+        decision = pipelex_telemetry.telemetry_decision(
+            settings=settings, source=source, needs_inference=True
+        )
+        assert decision.enabled is False
+
+
+def test_plugins_boot_registers_telemetry() -> None:
+    assert "pipelex_telemetry" in {info.name for info in Plugins.boot().infos}
+
+
+RUN = textwrap.dedent(
+    """
+    import sys, time
+    from pipelex_core import setup
+    started = time.monotonic()
+    runtime = setup(needs_inference=True)
+    print(runtime.telemetry_enabled, flush=True)
+    """
+)
+
+
+@pytest.mark.parametrize("kind", ["hanging", "dead"])
+def test_a_hanging_or_dead_endpoint_neither_fails_nor_stalls(
+    kind: str, home: Path, sample_payload: dict[str, Any], tmp_path: Path
+) -> None:
+    with ConfigServer() as endpoint, ConfigServer() as gateway:
+        endpoint.serve_reply(Reply(hang=True))
+        sample_payload["posthog"]["endpoint"] = (
+            endpoint.root_url if kind == "hanging" else closed_port_url().rsplit("/", 1)[0]
+        )
+        gateway.serve(sample_payload)
+        completed = subprocess.run(
+            [sys.executable, "-c", RUN],
+            env={
+                "PIPELEX_HOME": str(home),
+                "PIPELEX_GATEWAY": "1",
+                "PIPELEX_REMOTE_CONFIG_URL": gateway.url,
+                "PATH": "/usr/bin:/bin",
+            },
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        assert completed.returncode == 0, completed.stderr
+        assert completed.stdout.strip() == "True"
+        assert completed.stderr == ""
+        if kind == "hanging":
+            assert endpoint.wait_for_requests(1)
