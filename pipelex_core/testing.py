@@ -1,180 +1,144 @@
-"""Test helpers for pipelex-core and for plugin authors: a scriptable loopback config server.
+"""pytest fixtures for plugin authors (and this project's own tests).
 
-Everything here is real: a threaded HTTP server on 127.0.0.1, real sockets, real bytes.
-Nothing is imported by the rest of the package.
+Enable them in your ``conftest.py``::
+
+    pytest_plugins = ["pipelex_core.testing"]
+
+Then a test asks for what it needs: ``pipelex_home`` (a temp ``PIPELEX_HOME``, the environment
+cleaned of ``PIPELEX_*`` variables), ``pipelex_settings`` (a factory of ``Settings`` for that
+home), ``pipelex_plugins`` (a factory of fresh plugin managers with your plugins registered),
+``remote_config_payload`` (a minimal valid remote config) and ``remote_config_server`` (a
+loopback server serving it). Everything is real: no mocks of the network or the disk.
 """
 
 from __future__ import annotations
 
-import json
-import socket
-import struct
-import threading
-import time
-from collections import deque
-from collections.abc import Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import copy
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
-import attrs
+import pytest
+
+from pipelex_core.config_server import ConfigServer, Reply, closed_port_url
+from pipelex_core.plugins import Plugins
+from pipelex_core.settings import Settings
+
+__all__ = [
+    "ConfigServer",
+    "Reply",
+    "closed_port_url",
+    "minimal_remote_config",
+    "pipelex_home",
+    "pipelex_plugins",
+    "pipelex_settings",
+    "remote_config_payload",
+    "remote_config_server",
+]
+
+ENVIRONMENT = (
+    "PIPELEX_HOME",
+    "PIPELEX_REMOTE_CONFIG_URL",
+    "PIPELEX_OFFLINE",
+    "PIPELEX_FETCH_DEADLINE",
+    "PIPELEX_GATEWAY",
+    "PIPELEX_DISABLE_PLUGINS",
+    "PIPELEX_CACHE_LOCK_TIMEOUT",
+    "PIPELEX_TELEMETRY",
+    "DO_NOT_TRACK",
+)
+
+_KIND_TYPES = {"img_gen": "img_gen", "extract": "text_extractor", "search": "search"}
 
 
-@attrs.frozen
-class Reply:
-    """One scripted answer. ``hang`` never answers (until the server closes); ``reset``
-    sends part of the body then resets the connection."""
+def minimal_remote_config(extra_models: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """A valid v10 remote config listing every model the kit's deck can resolve to.
 
-    status: int = 200
-    body: bytes = b""
-    headers: Mapping[str, str] = attrs.field(factory=dict)
-    hang: bool = False
-    reset: bool = False
-
-    @classmethod
-    def json(cls, payload: Any, *, status: int = 200, etag: str | None = None) -> Reply:
-        headers = {"Content-Type": "application/json"}
-        if etag:
-            headers["ETag"] = etag
-        return cls(status=status, body=json.dumps(payload).encode(), headers=headers)
-
-
-@attrs.frozen
-class RecordedRequest:
-    path: str
-    headers: Mapping[str, str]
-    at: float
-    method: str = "GET"
-    body: bytes = b""
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-class ConfigServer:
-    """A loopback HTTP server answering scripted replies, then a default one.
-
-    ``serve(payload, etag=...)`` sets the default: the payload as JSON, and 304 to a request
-    whose ``If-None-Match`` matches the ETag. ``enqueue(...)`` queues one-shot replies
-    answered first, in order.
+    Telemetry points at a closed loopback port, so nothing leaves the machine even if a test
+    enables it.
     """
+    from pipelex_core.models.deck import Deck
+    from pipelex_core.models.references import ModelReference
 
-    def __init__(self) -> None:
-        self._queue: deque[Reply] = deque()
-        self._default = Reply(status=404, body=b"no payload configured")
-        self._etag: str | None = None
-        self._lock = threading.Lock()
-        self._closing = threading.Event()
-        self._arrived = threading.Condition()
-        self.requests: list[RecordedRequest] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    deck = Deck.load(Path("/nonexistent-home-uses-the-kit"))
+    models: dict[str, dict[str, Any]] = {}
+    references = [
+        *(f"@{name}" for name in deck.aliases),
+        *(f"${name}" for name in deck.presets),
+        *(f"~{name}" for name in deck.waterfalls),
+    ]
+    kinds = {
+        handle: kind for kind, ref in deck.choice_defaults.items() for handle in deck.resolve(ref)
+    }
+    for reference in references:
+        for handle in deck.resolve(str(ModelReference.parse(reference))):
+            models[handle] = {
+                "model_type": _KIND_TYPES.get(kinds.get(handle, "llm"), "llm"),
+                "model_id": handle,
+                "inputs": ["text"],
+                "outputs": ["text"],
+                "costs": {"input": 1.0, "output": 2.0},
+            }
+    models.update(extra_models or {})
+    return {
+        "posthog": {
+            "project_api_key": "phc_test",
+            "endpoint": closed_port_url().rsplit("/", 1)[0],
+            "is_geoip_enabled": False,
+            "is_debug_enabled": False,
+        },
+        "aws_region": "us-east-1",
+        "backend_model_specs": {"defaults": {"sdk": "gateway_completions"}, **models},
+    }
+
+
+@pytest.fixture
+def pipelex_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh ``PIPELEX_HOME`` (set in the environment), other ``PIPELEX_*`` variables unset."""
+    for name in ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+    home = tmp_path / "pipelex-home"
+    home.mkdir()
+    monkeypatch.setenv("PIPELEX_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def pipelex_settings(pipelex_home: Path) -> Callable[..., Settings]:
+    """``make(gateway=False, url=None, **env) -> Settings`` for ``pipelex_home``."""
+
+    def make(*, gateway: bool = False, url: str | None = None, **env: str) -> Settings:
+        environ = {"PIPELEX_HOME": str(pipelex_home), "PIPELEX_GATEWAY": "1" if gateway else "0"}
+        if url is not None:
+            environ["PIPELEX_REMOTE_CONFIG_URL"] = url
+        return Settings.load({**environ, **env})
+
+    return make
+
+
+@pytest.fixture
+def pipelex_plugins() -> Callable[..., Plugins]:
+    """``make(*plugins, entry_points=True, disabled=()) -> Plugins``: a fresh manager each call."""
+
+    def make(
+        *plugins: object, entry_points: bool = True, disabled: tuple[str, ...] = ()
+    ) -> Plugins:
+        return Plugins.boot(
+            disabled=disabled, extra_plugins=plugins, load_entry_points=entry_points
         )
-        self._thread.start()
 
-    @property
-    def root_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def wait_for_requests(self, count: int, timeout: float = 10.0) -> bool:
-        """Block until ``count`` requests have arrived (event-driven, no polling)."""
-        with self._arrived:
-            return self._arrived.wait_for(lambda: len(self.requests) >= count, timeout)
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}/remote_config.json"
-
-    def serve(self, payload: Any, *, etag: str | None = None) -> None:
-        with self._lock:
-            self._default = Reply.json(payload, etag=etag)
-            self._etag = etag
-
-    def serve_reply(self, reply: Reply) -> None:
-        with self._lock:
-            self._default = reply
-            self._etag = None
-
-    def enqueue(self, *replies: Reply) -> None:
-        with self._lock:
-            self._queue.extend(replies)
-
-    def close(self) -> None:
-        self._closing.set()
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> ConfigServer:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def _next(self, if_none_match: str | None) -> Reply:
-        with self._lock:
-            if self._queue:
-                return self._queue.popleft()
-            if self._etag is not None and if_none_match == self._etag:
-                return Reply(status=304, headers={"ETag": self._etag})
-            return self._default
-
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                self._answer(b"")
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                self._answer(self.rfile.read(length))
-
-            def _answer(self, body: bytes) -> None:
-                with server._arrived:
-                    server.requests.append(
-                        RecordedRequest(
-                            self.path,
-                            dict(self.headers.items()),
-                            time.monotonic(),
-                            method=self.command,
-                            body=body,
-                        )
-                    )
-                    server._arrived.notify_all()
-                reply = server._next(self.headers.get("If-None-Match"))
-                if reply.hang:
-                    server._closing.wait()
-                    return
-                self.send_response(reply.status)
-                for name, value in reply.headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(reply.body)))
-                self.end_headers()
-                if reply.reset:
-                    self.wfile.write(reply.body[: len(reply.body) // 2])
-                    self.wfile.flush()
-                    self.connection.setsockopt(
-                        socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
-                    )
-                    self.close_connection = True
-                    return
-                if reply.status != 304:
-                    self.wfile.write(reply.body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        return Handler
+    return make
 
 
-def closed_port_url() -> str:
-    """A loopback URL whose port refuses connections."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}/remote_config.json"
+@pytest.fixture
+def remote_config_payload() -> dict[str, Any]:
+    """A minimal valid remote config (a fresh copy per test: mutate it freely)."""
+    return copy.deepcopy(minimal_remote_config())
+
+
+@pytest.fixture
+def remote_config_server(remote_config_payload: dict[str, Any]) -> Iterator[ConfigServer]:
+    """A loopback server serving ``remote_config_payload`` (with an ETag); closed afterwards."""
+    with ConfigServer() as server:
+        server.serve(remote_config_payload, etag='"test-v1"')
+        yield server

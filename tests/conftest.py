@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 
 from pipelex_core import Settings
-from pipelex_core.testing import ConfigServer
+from pipelex_core.config_server import ConfigServer
+
+pytest_plugins = ["pipelex_core.testing"]
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLE_PATH = FIXTURES / "remote_config.sample.json"

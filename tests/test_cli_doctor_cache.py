@@ -6,7 +6,7 @@ import json
 import stat
 from pathlib import Path
 
-from pipelex_core.testing import ConfigServer, closed_port_url
+from pipelex_core.config_server import ConfigServer, closed_port_url
 from tests.cli_runner import EXAMPLES, Cli
 
 BUNDLE = str(EXAMPLES / "bundles" / "summarize.mthds")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from pipelex_core.testing import ConfigServer, Reply, closed_port_url
+from pipelex_core.config_server import ConfigServer, Reply, closed_port_url
 from tests.cli_runner import EXAMPLES, Cli
 
 BUNDLE = str(EXAMPLES / "bundles" / "parallel_review.mthds")

@@ -7,7 +7,7 @@ import pty
 import subprocess
 from pathlib import Path
 
-from pipelex_core.testing import ConfigServer
+from pipelex_core.config_server import ConfigServer
 from tests.cli_runner import BIN, REPO
 
 

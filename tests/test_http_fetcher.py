@@ -23,7 +23,7 @@ from pipelex_core import (
     Settings,
     setup,
 )
-from pipelex_core.testing import ConfigServer, Reply, closed_port_url
+from pipelex_core.config_server import ConfigServer, Reply, closed_port_url
 from pipelex_http_fetcher import fetch as fetch_module
 
 SettingsFactory = Callable[..., Settings]

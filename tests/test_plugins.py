@@ -23,7 +23,7 @@ from pipelex_core import (
     hookimpl,
     setup,
 )
-from pipelex_core.testing import closed_port_url
+from pipelex_core.config_server import closed_port_url
 
 BUILT_INS = {"pipelex_http_fetcher", "pipelex_file_cache"}
 
