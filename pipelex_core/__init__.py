@@ -30,7 +30,7 @@ from pipelex_core.errors import (
 )
 from pipelex_core.hookspecs import hookimpl
 from pipelex_core.obtain import RemoteConfigCacheWriteWarning
-from pipelex_core.plugins import PluginInfo, PluginLoadError, Plugins
+from pipelex_core.plugins import PluginHookError, PluginInfo, PluginLoadError, Plugins
 from pipelex_core.remote_config import ModelSpec, PosthogConfig, RemoteConfig
 from pipelex_core.results import (
     CachedConfig,
@@ -78,6 +78,7 @@ __all__ = [
     "ModelSpec",
     "Outcome",
     "PipelexError",
+    "PluginHookError",
     "PluginInfo",
     "PluginLoadError",
     "Plugins",

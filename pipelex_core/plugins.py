@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import importlib.metadata
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import pluggy
 
 from pipelex_core import hookspecs
-from pipelex_core.errors import ConfigurationError
+from pipelex_core.errors import ConfigurationError, PipelexError
 from pipelex_core.results import TelemetryDecision
 from pipelex_core.types import RemoteConfigSource
 
@@ -50,6 +51,27 @@ class PluginLoadError(ConfigurationError):
         )
         self.name = name
         self.distribution = distribution
+
+
+class PluginHookError(PipelexError):
+    """A plugin's hook failed with an unexpected exception: the plugin is broken."""
+
+    domain = "plugin"
+
+    def __init__(
+        self, name: str, distribution: str | None, hook: str, error: BaseException
+    ) -> None:
+        dist = f" (distribution {distribution})" if distribution else ""
+        super().__init__(
+            f"Plugin {name!r}{dist} failed in hook {hook}: {type(error).__name__}: {error}",
+            f"Fix or upgrade it, or skip it with PIPELEX_DISABLE_PLUGINS={name}.",
+        )
+        self.name = name
+        self.distribution = distribution
+        self.hook = hook
+
+    def details(self) -> dict[str, object]:
+        return {"plugin": self.name, "distribution": self.distribution, "hook": self.hook}
 
 
 @attrs.frozen
@@ -118,29 +140,58 @@ class Plugins:
             ) from exc
         return cls(manager, infos)
 
+    def _call(self, hook: str, **kwargs: Any) -> Any:
+        """Call a hook by keyword; an unexpected exception names the plugin that raised it."""
+        try:
+            return getattr(self.manager.hook, hook)(**kwargs)
+        except PipelexError:
+            raise
+        except Exception as exc:
+            name = self._culprit(exc)
+            info = next((i for i in self.infos if i.name == name), None)
+            raise PluginHookError(
+                name or "unknown", info.distribution if info else None, hook, exc
+            ) from exc
+
+    def _culprit(self, exc: BaseException) -> str | None:
+        """The registered plugin whose code is deepest in the traceback."""
+        modules: dict[str, str] = {}
+        for name, plugin in self.manager.list_name_plugin():
+            if plugin is None:
+                continue
+            module = plugin.__name__ if isinstance(plugin, ModuleType) else type(plugin).__module__
+            modules[module] = name
+        culprit = None
+        tb = exc.__traceback__
+        while tb is not None:
+            module_name = str(tb.tb_frame.f_globals.get("__name__", ""))
+            for module, name in modules.items():
+                if module_name == module or module_name.startswith(module + "."):
+                    culprit = name
+            tb = tb.tb_next
+        return culprit
+
     def fetch_config(
         self, *, url: str, settings: Settings, etag: str | None
     ) -> FetchedConfig | None:
-        result: FetchedConfig | None = self.manager.hook.fetch_config(
-            url=url, settings=settings, etag=etag
+        result: FetchedConfig | None = self._call(
+            "fetch_config", url=url, settings=settings, etag=etag
         )
         return result
 
     def store_config(self, *, fetched: FetchedConfig, settings: Settings) -> None:
-        self.manager.hook.store_config(fetched=fetched, settings=settings)
+        self._call("store_config", fetched=fetched, settings=settings)
 
     def load_cached_config(self, *, settings: Settings) -> CachedConfig | None:
-        result: CachedConfig | None = self.manager.hook.load_cached_config(settings=settings)
+        result: CachedConfig | None = self._call("load_cached_config", settings=settings)
         return result
 
     def store_cached_config(self, *, cached: CachedConfig, settings: Settings) -> bool:
-        stored: bool | None = self.manager.hook.store_cached_config(
-            cached=cached, settings=settings
-        )
+        stored: bool | None = self._call("store_cached_config", cached=cached, settings=settings)
         return bool(stored)
 
     def clear_cached_config(self, *, settings: Settings) -> list[str]:
-        removed: list[str] = self.manager.hook.clear_cached_config(settings=settings)
+        removed: list[str] = self._call("clear_cached_config", settings=settings)
         return removed
 
     def hooks_of(self, name: str) -> list[str]:
@@ -153,23 +204,23 @@ class Plugins:
     def telemetry_decision(
         self, *, settings: Settings, source: RemoteConfigSource | None, needs_inference: bool
     ) -> TelemetryDecision:
-        decision: TelemetryDecision | None = self.manager.hook.telemetry_decision(
-            settings=settings, source=source, needs_inference=needs_inference
+        decision: TelemetryDecision | None = self._call(
+            "telemetry_decision", settings=settings, source=source, needs_inference=needs_inference
         )
         if decision is None:
             return TelemetryDecision(False, "no telemetry plugin is loaded")
         return decision
 
     def on_runtime_ready(self, *, runtime: Runtime) -> None:
-        self.manager.hook.on_runtime_ready(runtime=runtime)
+        self._call("on_runtime_ready", runtime=runtime)
 
     def on_stale_config(self, *, result: RemoteConfigResult, settings: Settings) -> None:
-        self.manager.hook.on_stale_config(result=result, settings=settings)
+        self._call("on_stale_config", result=result, settings=settings)
 
     def validate_models(
         self, *, config: RemoteConfig, handles: Sequence[str], source: RemoteConfigSource
     ) -> None:
-        self.manager.hook.validate_models(config=config, handles=handles, source=source)
+        self._call("validate_models", config=config, handles=handles, source=source)
 
     def register_commands(self, *, cli: click.Group) -> None:
-        self.manager.hook.register_commands(cli=cli)
+        self._call("register_commands", cli=cli)

@@ -214,3 +214,51 @@ def test_cached_result_is_what_on_stale_config_sees(
             plugins=Plugins.boot(extra_plugins=[Snapshot()]),
         )
     assert runtime.cached_at == stamp
+
+
+def test_a_plugin_breaking_a_hook_is_named_with_the_remedy(tmp_path: Path) -> None:
+    from tests.cli_runner import BIN, REPO
+
+    install_fake_distribution(
+        tmp_path,
+        "from pipelex_core import hookimpl\n"
+        "def _helper():\n"
+        "    raise ValueError('boom inside the plugin')\n"
+        "@hookimpl\n"
+        "def on_runtime_ready(runtime):\n"
+        "    _helper()\n",
+    )
+    completed = subprocess.run(
+        [str(BIN / "pipelex-agent"), "validate", "examples/bundles/summarize.mthds"],
+        env={
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": str(tmp_path),
+            "PIPELEX_HOME": str(tmp_path / "h"),
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        cwd=REPO,
+    )
+    assert completed.returncode == 3
+    error = json.loads(completed.stdout)["error"]
+    assert error["type"] == "PluginHookError"
+    assert error["plugin"] == "broken_plugin"
+    assert error["distribution"] == "broken-plugin"
+    assert error["hook"] == "on_runtime_ready"
+    assert "ValueError: boom inside the plugin" in error["message"]
+    assert "PIPELEX_DISABLE_PLUGINS=broken_plugin" in error["hint"]
+
+
+def test_hook_errors_of_the_pipelex_family_pass_through(home: Path) -> None:
+    from pipelex_core import PipelexError
+
+    class Strict:
+        @hookimpl
+        def on_runtime_ready(self, runtime: Any) -> None:
+            raise PipelexError("policy says no")
+
+    with pytest.raises(PipelexError, match="policy says no") as raised:
+        setup(settings=Settings(home=home), plugins=Plugins.boot(extra_plugins=[Strict()]))
+    assert type(raised.value) is PipelexError
