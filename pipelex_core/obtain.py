@@ -201,15 +201,14 @@ def _cold_hint(settings: Settings) -> str:
 
 
 def _store(plugins: Plugins, fetched: FetchedConfig, settings: Settings) -> bool:
-    """Cache fresh data; a failure is a warning, never a failed run."""
-    try:
-        plugins.store_config(fetched=fetched, settings=settings)
-        return True
-    except (PipelexError, OSError) as exc:
+    """Cache fresh data; each failure is a warning, never a failed run."""
+    failures = plugins.store_config(fetched=fetched, settings=settings)
+    for plugin, exc in failures:
+        detail = exc.message if isinstance(exc, PipelexError) else f"{type(exc).__name__}: {exc}"
         warnings.warn(
             RemoteConfigCacheWriteWarning(
-                f"Fetched a fresh remote config but could not cache it: {exc}"
+                f"Fetched a fresh remote config but could not cache it ({plugin}): {detail}"
             ),
             stacklevel=4,
         )
-        return False
+    return not failures

@@ -179,8 +179,19 @@ class Plugins:
         )
         return result
 
-    def store_config(self, *, fetched: FetchedConfig, settings: Settings) -> None:
-        self._call("store_config", fetched=fetched, settings=settings)
+    def store_config(
+        self, *, fetched: FetchedConfig, settings: Settings
+    ) -> list[tuple[str, Exception]]:
+        """Call every ``store_config`` separately, so that one failing store cannot keep the
+        others from running; return the failures as (plugin name, exception)."""
+        kwargs = {"fetched": fetched, "settings": settings}
+        failures: list[tuple[str, Exception]] = []
+        for impl in reversed(self.manager.hook.store_config.get_hookimpls()):
+            try:
+                impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
+            except Exception as exc:  # the contract: a failed store is a warning
+                failures.append((impl.plugin_name, exc))
+        return failures
 
     def load_cached_config(self, *, settings: Settings) -> CachedConfig | None:
         result: CachedConfig | None = self._call("load_cached_config", settings=settings)

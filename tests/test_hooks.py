@@ -1,0 +1,246 @@
+"""One test per hook (its call semantics), and docs/plugins.md checked against the hookspecs."""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import inspect
+import re
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+
+from pipelex_core import (
+    CachedConfig,
+    FetchedConfig,
+    PipelexError,
+    Plugins,
+    RemoteConfigSource,
+    Settings,
+    TelemetryDecision,
+    hookimpl,
+    setup,
+)
+from pipelex_core import hookspecs as hookspecs_module
+from pipelex_core.config_server import ConfigServer, closed_port_url
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "plugins.md"
+TESTS = Path(__file__).resolve().parent
+
+
+def hookspecs() -> dict[str, list[str]]:
+    plugins = Plugins.boot(load_entry_points=False)
+    specs: dict[str, list[str]] = {}
+    for name in dir(plugins.manager.hook):
+        caller = getattr(plugins.manager.hook, name)
+        if name.startswith("_") or not hasattr(caller, "spec") or caller.spec is None:
+            continue
+        specs[name] = list(inspect.signature(getattr(hookspecs_module, name)).parameters)
+    return specs
+
+
+def test_every_hook_and_argument_is_documented() -> None:
+    text = DOCS.read_text(encoding="utf-8")
+    documented = dict(re.findall(r"^### `(\w+)\(([^)]*)\)`", text, flags=re.MULTILINE))
+    specs = hookspecs()
+    assert set(documented) == set(specs)
+    for name, args in specs.items():
+        assert [a.strip() for a in documented[name].split(",") if a.strip()] == args, name
+
+
+def test_every_hook_has_a_test_of_its_own() -> None:
+    names: set[str] = set()
+    for path in TESTS.glob("test_*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names |= {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
+    missing = [hook for hook in hookspecs() if f"test_hook_{hook}" not in names]
+    assert missing == []
+
+
+@pytest.fixture
+def gateway_settings(home: Path, server: ConfigServer) -> Callable[..., Settings]:
+    def make(url: str | None = None, **overrides: Any) -> Settings:
+        return Settings(
+            home=home, gateway_enabled=True, remote_config_url=url or server.url, **overrides
+        )
+
+    return make
+
+
+def test_hook_fetch_config(
+    gateway_settings: Callable[..., Settings], sample_payload: dict[str, Any]
+) -> None:
+    seen: list[tuple[str, str | None, float]] = []
+
+    class Passing:
+        @hookimpl
+        def fetch_config(self, url: str, settings: Settings, etag: str | None) -> None:
+            seen.append((url, etag, settings.fetch_deadline))
+
+    class Answering:
+        @hookimpl
+        def fetch_config(self, url: str) -> FetchedConfig:
+            return FetchedConfig(payload=sample_payload, etag="mine")
+
+    settings = gateway_settings()
+    runtime = setup(
+        needs_model_specs=True,
+        settings=settings,
+        plugins=Plugins.boot(extra_plugins=[Answering(), Passing()]),
+    )
+    assert runtime.source is RemoteConfigSource.FRESH
+    assert seen == [(settings.remote_config_url, None, settings.fetch_deadline)]
+    cached = Plugins.boot().load_cached_config(settings=settings)
+    assert cached is not None
+    assert cached.etag == "mine"
+
+
+def test_hook_store_config(gateway_settings: Callable[..., Settings]) -> None:
+    stored: list[str | None] = []
+
+    class Mirror:
+        @hookimpl
+        def store_config(self, fetched: FetchedConfig) -> None:
+            stored.append(fetched.etag)
+
+    class Failing:
+        @hookimpl
+        def store_config(self) -> None:
+            raise PipelexError("disk says no")
+
+    plugins = Plugins.boot(extra_plugins=[Mirror(), Failing()])
+    with pytest.warns(Warning, match="disk says no"):
+        runtime = setup(needs_model_specs=True, settings=gateway_settings(), plugins=plugins)
+    assert runtime.source is RemoteConfigSource.FRESH
+    assert stored == ['"sample-v1"']
+
+
+def test_hook_load_cached_config(
+    gateway_settings: Callable[..., Settings], sample_payload: dict[str, Any]
+) -> None:
+    stamp = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+    class Snapshot:
+        @hookimpl
+        def load_cached_config(self) -> CachedConfig:
+            return CachedConfig(payload=sample_payload, cached_at=stamp)
+
+    plugins = Plugins.boot(extra_plugins=[Snapshot()])
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        runtime = setup(
+            needs_model_specs=True, settings=gateway_settings(closed_port_url()), plugins=plugins
+        )
+    assert runtime.cached_at == stamp
+
+
+def test_hook_store_cached_config(home: Path, sample_payload: dict[str, Any]) -> None:
+    received: list[dt.datetime] = []
+
+    class Keeper:
+        @hookimpl
+        def store_cached_config(self, cached: CachedConfig) -> bool:
+            received.append(cached.cached_at)
+            return True
+
+    stamp = dt.datetime(2026, 2, 2, tzinfo=dt.UTC)
+    plugins = Plugins.boot(extra_plugins=[Keeper()])
+    cached = CachedConfig(payload=sample_payload, cached_at=stamp)
+    assert plugins.store_cached_config(cached=cached, settings=Settings(home=home)) is True
+    assert received == [stamp]
+    assert not (home / "cache").exists()  # first result won: the built-in did not run
+
+
+def test_hook_clear_cached_config(home: Path) -> None:
+    class Extra:
+        @hookimpl
+        def clear_cached_config(self) -> str:
+            return "extra snapshot"
+
+    removed = Plugins.boot(extra_plugins=[Extra()]).clear_cached_config(
+        settings=Settings(home=home)
+    )
+    assert removed == ["extra snapshot"]
+
+
+def test_hook_on_stale_config(
+    gateway_settings: Callable[..., Settings], server: ConfigServer
+) -> None:
+    calls: list[RemoteConfigSource] = []
+
+    class Listener:
+        @hookimpl
+        def on_stale_config(self, result: Any) -> None:
+            calls.append(result.source)
+
+    plugins = Plugins.boot(extra_plugins=[Listener()])
+    setup(needs_model_specs=True, settings=gateway_settings(), plugins=plugins)
+    assert calls == []
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        setup(needs_model_specs=True, settings=gateway_settings(closed_port_url()), plugins=plugins)
+    assert calls == [RemoteConfigSource.CACHED]
+
+
+def test_hook_telemetry_decision(home: Path) -> None:
+    class Always:
+        @hookimpl
+        def telemetry_decision(self, needs_inference: bool) -> TelemetryDecision:
+            return TelemetryDecision(needs_inference, "a third party's rule")
+
+    runtime = setup(
+        needs_inference=True,
+        settings=Settings(home=home),
+        plugins=Plugins.boot(extra_plugins=[Always()], disabled={"pipelex_telemetry"}),
+    )
+    assert runtime.telemetry_enabled is True
+    assert runtime.telemetry_reason == "a third party's rule"
+
+
+def test_hook_on_runtime_ready(home: Path) -> None:
+    seen: list[Any] = []
+
+    class Listener:
+        @hookimpl
+        def on_runtime_ready(self, runtime: Any) -> None:
+            seen.append(runtime)
+
+    runtime = setup(settings=Settings(home=home), plugins=Plugins.boot(extra_plugins=[Listener()]))
+    assert seen == [runtime]
+
+
+def test_hook_validate_models(gateway_settings: Callable[..., Settings]) -> None:
+    seen: list[tuple[tuple[str, ...], RemoteConfigSource]] = []
+
+    class Recorder:
+        @hookimpl
+        def validate_models(self, handles: Any, source: RemoteConfigSource) -> None:
+            seen.append((tuple(handles), source))
+
+    setup(
+        needs_model_specs=True,
+        settings=gateway_settings(),
+        plugins=Plugins.boot(extra_plugins=[Recorder()]),
+    )
+    assert seen == [
+        (
+            ("gpt-5.6-terra", "gpt-image-2", "mistral-ocr", "linkup-standard", "claude-4.8-opus"),
+            RemoteConfigSource.FRESH,
+        )
+    ]
+
+
+def test_hook_register_commands() -> None:
+    group = click.Group("pipelex")
+
+    class Adds:
+        @hookimpl
+        def register_commands(self, cli: click.Group) -> None:
+            cli.add_command(click.Command("hello"))
+
+    Plugins.boot(extra_plugins=[Adds()]).register_commands(cli=group)
+    assert set(group.commands) >= {"hello", "dev"}  # the docgen plugin's group too
