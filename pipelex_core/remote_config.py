@@ -22,7 +22,7 @@ T = TypeVar("T")
 
 DEFAULTS_KEY = "defaults"
 RULES_SUFFIX = ".rules"
-_EXTRAS_SLOT = "\x00extras"
+_EXTRAS_SLOT = "__pipelex_extras__"  # never a payload key: split() keeps known keys only
 
 EMPTY: Mapping[str, Any] = types.MappingProxyType({})
 
