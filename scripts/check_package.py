@@ -57,7 +57,8 @@ def main() -> None:
         run(sys.executable, "-m", "build", "--sdist", "--wheel", "--outdir", dist, REPO)
         wheels = list(dist.glob("*.whl"))
         sdists = list(dist.glob("*.tar.gz"))
-        assert len(wheels) == 1 and len(sdists) == 1, (wheels, sdists)
+        if len(wheels) != 1 or len(sdists) != 1:
+            sys.exit(f"Expected one wheel and one sdist, got {wheels} and {sdists}")
         env = Path(tmp) / "venv"
         venv.EnvBuilder(with_pip=True).create(env)
         python = env / "bin" / "python"
