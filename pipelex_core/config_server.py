@@ -22,14 +22,21 @@ import attrs
 
 @attrs.frozen
 class Reply:
-    """One scripted answer. ``hang`` never answers (until the server closes); ``reset``
-    sends part of the body then resets the connection."""
+    """One scripted answer.
+
+    ``hang`` never answers (until the server closes); ``reset`` sends half the body then
+    resets the connection; ``drip`` sends the body one byte at a time, that many seconds
+    apart; ``chunked`` sends it without a Content-Length; ``declared_length`` lies about it.
+    """
 
     status: int = 200
     body: bytes = b""
     headers: Mapping[str, str] = attrs.field(factory=dict)
     hang: bool = False
     reset: bool = False
+    drip: float = 0.0
+    chunked: bool = False
+    declared_length: int | None = None
 
     @classmethod
     def json(cls, payload: Any, *, status: int = 200, etag: str | None = None) -> Reply:
@@ -154,8 +161,33 @@ class ConfigServer:
                 self.send_response(reply.status)
                 for name, value in reply.headers.items():
                     self.send_header(name, value)
-                self.send_header("Content-Length", str(len(reply.body)))
+                if reply.chunked:
+                    self.send_header("Transfer-Encoding", "chunked")
+                else:
+                    length = reply.declared_length
+                    self.send_header(
+                        "Content-Length", str(len(reply.body) if length is None else length)
+                    )
                 self.end_headers()
+                try:
+                    self._body(reply)
+                except OSError:
+                    self.close_connection = True  # the client went away: fine for a fault server
+
+            def _body(self, reply: Reply) -> None:
+                if reply.chunked:
+                    for start in range(0, len(reply.body), 65536):
+                        chunk = reply.body[start : start + 65536]
+                        self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+                    self.wfile.write(b"0\r\n\r\n")
+                    return
+                if reply.drip:
+                    for index in range(len(reply.body)):
+                        if server._closing.wait(reply.drip):
+                            return
+                        self.wfile.write(reply.body[index : index + 1])
+                        self.wfile.flush()
+                    return
                 if reply.reset:
                     self.wfile.write(reply.body[: len(reply.body) // 2])
                     self.wfile.flush()

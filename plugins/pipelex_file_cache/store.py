@@ -7,6 +7,7 @@ correctness never depends on it, so losing it costs duplicated work, not a corru
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 from pathlib import Path
@@ -65,6 +66,7 @@ def write_cache(path: Path, cached: CachedConfig, *, lock_timeout: float) -> Non
         _ensure_private_dir(path.parent)
         lock = filelock.FileLock(f"{path}{LOCK_SUFFIX}", timeout=lock_timeout, mode=0o600)
         with lock:
+            _remove_stale_temp_files(path)
             write_atomically(path, data)
     except filelock.Timeout:
         raise CacheWriteError(
@@ -99,6 +101,18 @@ def remove_cache(path: Path, *, lock_timeout: float) -> str | None:
             f"Could not remove the cache {path}: {exc.strerror or exc}."
         ) from None
     return str(path)
+
+
+def _remove_stale_temp_files(path: Path) -> None:
+    """Temp files left by a writer killed mid-write (SIGKILL, power loss).
+
+    Called under the lock, so no live writer of ours owns one; a temp file is never the
+    cache itself, so removing it loses nothing.
+    """
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        with contextlib.suppress(OSError):
+            if stale.is_symlink() or stale.is_file():
+                stale.unlink()  # unlinking a symlink removes the link, never its target
 
 
 def _ensure_private_dir(directory: Path) -> None:

@@ -154,7 +154,13 @@ def _body(response: requests.Response, *, deadline: float, url: str) -> bytes:
 def _json(body: bytes, url: str) -> Any:
     try:
         return json.loads(body)
-    except (ValueError, RecursionError) as exc:
+    except RecursionError:
+        # Valid JSON, but nested beyond what any remote config needs: a server bug, like a
+        # wrong shape, and never a reason to fall back.
+        raise RemoteConfigValidationError(
+            ["$: nested too deeply to be a remote config"], url=url
+        ) from None
+    except ValueError as exc:
         preview = body[:60].decode("utf-8", "replace").replace("\n", " ")
         raise RemoteConfigFetchError(
             f"{url} answered 200 but the body is not JSON ({type(exc).__name__}), starting "
