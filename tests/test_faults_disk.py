@@ -113,7 +113,8 @@ WRITER = textwrap.dedent(
     round_ = 0
     while True:
         payload = payloads[round_ % 2]
-        write_cache(path, CachedConfig(payload=payload, cached_at=dt.datetime.now(dt.UTC)), lock_timeout=5)
+        entry = CachedConfig(payload=payload, cached_at=dt.datetime.now(dt.UTC))
+        write_cache(path, entry, lock_timeout=5)
         round_ += 1
         print(round_, flush=True)
     """
