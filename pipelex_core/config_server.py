@@ -74,6 +74,8 @@ class ConfigServer:
         self._closing = threading.Event()
         self._arrived = threading.Condition()
         self.requests: list[RecordedRequest] = []
+        #: body bytes written for each answered request, in order
+        self.body_bytes: list[int] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(
@@ -171,6 +173,7 @@ class ConfigServer:
                 self.end_headers()
                 try:
                     self._body(reply)
+                    server.body_bytes.append(0 if reply.status == 304 else len(reply.body))
                 except OSError:
                     self.close_connection = True  # the client went away: fine for a fault server
 

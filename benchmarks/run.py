@@ -1,0 +1,371 @@
+"""pipelex-core benchmarks: whole commands side by side, and the catalogue at scale.
+
+Every target is a ratio to a baseline measured in the same run, rounds interleaved so that a
+noisy neighbour slows both sides alike. Prints one Markdown table. Run it with
+``./scripts/bench`` (which installs pydantic, the benchmark-only comparison) or, in an
+environment that has the project and pydantic, ``python benchmarks/run.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from catalogue import synthetic_payload  # noqa: E402
+
+from pipelex_core import CachedConfig, RemoteConfig, RemoteConfigSource, decode_envelope, encode_envelope  # noqa: E402
+from pipelex_core.config_server import ConfigServer, Reply, closed_port_url  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+BUNDLE = str(REPO / "examples" / "bundles" / "summarize.mthds")
+SAMPLE = REPO / "tests" / "fixtures" / "remote_config.sample.json"
+ROWS: list[dict[str, str]] = []
+
+
+def row(scenario: str, median: float, low: float, high: float, ratio: str, target: str, met: bool | None) -> None:
+    ROWS.append(
+        {
+            "scenario": scenario,
+            "median": _fmt(median),
+            "min–max": f"{_fmt(low)}–{_fmt(high)}",
+            "ratio": ratio,
+            "target": target,
+            "met": "n/a" if met is None else ("yes" if met else "**NO**"),
+        }
+    )
+
+
+def _fmt(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms" if seconds < 10 else f"{seconds:.1f} s"
+
+
+class Command:
+    def __init__(self, name: str, argv: Sequence[str], env: dict[str, str]) -> None:
+        self.name = name
+        self.argv = list(argv)
+        self.env = env
+        self.times: list[float] = []
+        self.rss_mb: list[float] = []
+
+    def run_once(self) -> None:
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            self.argv, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            detail = subprocess.run(self.argv, env=self.env, capture_output=True, text=True, cwd=REPO)
+            raise SystemExit(f"{self.name} exited {process.returncode}:\n{detail.stdout}{detail.stderr}")
+        self.times.append(elapsed)
+        self.rss_mb.append(usage.ru_maxrss / 1024)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+
+def side_by_side(commands: Sequence[Command], rounds: int) -> None:
+    for command in commands:  # warm the page cache and .pyc files first
+        command.run_once()
+        command.times.clear()
+        command.rss_mb.clear()
+    for _ in range(rounds):
+        for command in commands:
+            command.run_once()
+
+
+def ratio_row(command: Command, baseline: Command, limit: float, target: str) -> None:
+    ratio = command.median / baseline.median
+    row(
+        command.name,
+        command.median,
+        min(command.times),
+        max(command.times),
+        f"{ratio:.2f}× {baseline.name}",
+        target,
+        ratio <= limit,
+    )
+
+
+def environment(home: Path, **extra: str) -> dict[str, str]:
+    return {"PATH": f"{BIN}{os.pathsep}/usr/bin:/bin", "PIPELEX_HOME": str(home), "HOME": str(home), **extra}
+
+
+def prime(home: Path, url: str) -> None:
+    env = environment(home, PIPELEX_GATEWAY="1", PIPELEX_REMOTE_CONFIG_URL=url)
+    subprocess.run([str(BIN / "pipelex"), "validate", BUNDLE], env=env, check=True, capture_output=True)
+
+
+def command_benchmarks(rounds: int, workdir: Path) -> None:
+    pipelex = str(BIN / "pipelex")
+    byok_home = workdir / "byok"
+    cached_home = workdir / "cached"
+    fresh_home = workdir / "fresh"
+    with ConfigServer() as server:
+        payload = json.loads(SAMPLE.read_text(encoding="utf-8"))
+        server.serve(payload)
+        prime(cached_home, server.url)
+        prime(fresh_home, server.url)
+        refused = closed_port_url()
+        gateway = {"PIPELEX_GATEWAY": "1"}
+        has_unshare = shutil.which("unshare") is not None
+
+        baseline = Command(
+            "python -c 'import click, pluggy, attrs, cattrs, tomllib'",
+            [sys.executable, "-c", "import click, pluggy, attrs, cattrs, tomllib"],
+            environment(byok_home),
+        )
+        byok = Command("validate, BYOK", [pipelex, "validate", BUNDLE], environment(byok_home))
+        cached_refused = Command(
+            "validate, Gateway, cache, connection refused",
+            [pipelex, "validate", BUNDLE],
+            environment(cached_home, PIPELEX_REMOTE_CONFIG_URL=refused, **gateway),
+        )
+        cached_offline = Command(
+            "validate, Gateway, cache, PIPELEX_OFFLINE=1",
+            [pipelex, "validate", BUNDLE],
+            environment(cached_home, PIPELEX_REMOTE_CONFIG_URL=server.url, PIPELEX_OFFLINE="1", **gateway),
+        )
+        fresh = Command(
+            "validate, Gateway, fresh fetch (loopback)",
+            [pipelex, "validate", BUNDLE],
+            environment(fresh_home, PIPELEX_REMOTE_CONFIG_URL=server.url, **gateway),
+        )
+        help_ = Command("pipelex --help", [pipelex, "--help"], environment(byok_home))
+        commands = [baseline, byok, cached_refused, cached_offline, fresh, help_]
+        if has_unshare:
+            byok_netns = Command(
+                "validate, BYOK, no network namespace", ["unshare", "--net", pipelex, "validate", BUNDLE],
+                environment(byok_home),
+            )
+            cached_dns = Command(
+                "validate, Gateway, cache, DNS failure",
+                ["unshare", "--net", pipelex, "validate", BUNDLE],
+                environment(
+                    cached_home,
+                    PIPELEX_REMOTE_CONFIG_URL="https://pipelex-config.invalid/remote_config.json",
+                    **gateway,
+                ),
+            )
+            commands += [byok_netns, cached_dns]
+        side_by_side(commands, rounds)
+
+        row(baseline.name, baseline.median, min(baseline.times), max(baseline.times), "1.00× (baseline)", "—", None)
+        ratio_row(byok, baseline, 2.0, "≤ 2× import baseline")
+        ratio_row(help_, baseline, 2.0, "≤ 2× import baseline")
+        ratio_row(cached_offline, baseline, 2.0, "≤ 2× import baseline")
+        ratio_row(cached_refused, byok, 1.25, "≤ 1.25× BYOK")
+        ratio_row(cached_offline, byok, 1.25, "≤ 1.25× BYOK")
+        if has_unshare:
+            ratio_row(cached_dns, byok_netns, 1.25, "≤ 1.25× BYOK (same namespace)")
+        ratio_row(fresh, cached_offline, 1.5, "≤ 1.5× cached")
+        for command in (byok, help_, cached_offline):
+            peak = max(command.rss_mb)
+            row(f"peak RSS: {command.name}", 0, 0, 0, f"{peak:.1f} MB", "< 40 MB", peak < 40)
+        fix_rss_rows()
+
+        # a server that accepts and never answers
+        server.serve_reply(Reply(hang=True))
+        deadline = 2.0
+        no_cache = Command(
+            f"hanging server, no cache, PIPELEX_FETCH_DEADLINE={deadline:g}",
+            [pipelex, "validate", BUNDLE],
+            environment(workdir / "cold", PIPELEX_REMOTE_CONFIG_URL=server.url, PIPELEX_FETCH_DEADLINE=str(deadline), **gateway),
+        )
+        with_cache = Command(
+            "hanging server, usable cache, default deadline",
+            [pipelex, "validate", BUNDLE],
+            environment(cached_home, PIPELEX_REMOTE_CONFIG_URL=server.url, **gateway),
+        )
+        for command in (no_cache, with_cache):
+            for _ in range(3):
+                try:
+                    command.run_once()
+                except SystemExit:
+                    # the cold run fails by design (exit 3): time it anyway
+                    pass
+        cold_times = _timed_failures(no_cache, 3)
+        row(no_cache.name, statistics.median(cold_times), min(cold_times), max(cold_times),
+            f"deadline + {statistics.median(cold_times) - deadline:.2f} s", "≤ deadline + 0.5 s",
+            max(cold_times) <= deadline + 0.5)
+        row(with_cache.name, with_cache.median, min(with_cache.times), max(with_cache.times),
+            "—", "< 3 s", max(with_cache.times) < 3.0)
+
+        # 304 revalidation transfers no body
+        server.serve(payload, etag='"bench"')
+        prime(fresh_home, server.url)  # stores the ETag
+        before = len(server.requests)
+        prime(fresh_home, server.url)
+        revalidations = server.requests[before:]
+        sent = [request.headers.get("If-None-Match") for request in revalidations]
+        row("304 revalidation", 0, 0, 0, f"If-None-Match sent: {sent}; body bytes: {server.body_bytes[-1]}",
+            "no body", server.body_bytes[-1] == 0)
+        fix_rss_rows()
+
+
+def _timed_failures(command: Command, runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(command.argv, env=command.env, capture_output=True, cwd=REPO, check=False)
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def fix_rss_rows() -> None:
+    for entry in ROWS:
+        if entry["scenario"].startswith(("peak RSS", "304")):
+            entry["median"] = entry["min–max"] = "—"
+
+
+def timeit(function: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        started = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def load_ours(data: bytes) -> RemoteConfig:
+    cached = decode_envelope(data)
+    return RemoteConfig.from_payload(cached.payload)
+
+
+def scale_benchmarks(sizes: Sequence[int]) -> None:
+    import datetime as dt
+
+    pydantic_load = _pydantic_loader()
+    per_model: dict[int, float] = {}
+    for size in sizes:
+        payload = synthetic_payload(size)
+        data = encode_envelope(CachedConfig(payload=payload, cached_at=dt.datetime.now(dt.UTC)))
+        repeat = 15 if size <= 10_000 else 5
+        t_json = timeit(lambda: json.loads(data), repeat)
+        t_ours = timeit(lambda: load_ours(data), repeat)
+        per_model[size] = t_ours / size
+        ratio = t_ours / t_json
+        row(f"load + validate cache, {size:,} models", t_ours, t_ours, t_ours,
+            f"{ratio:.2f}× json.loads ({_fmt(t_json)})", "≤ 2× json.loads at 10,000" if size == 10_000 else "—",
+            ratio <= 2.0 if size == 10_000 else None)
+        if pydantic_load is not None:
+            t_pydantic = timeit(lambda: pydantic_load(data), repeat)
+            row(f"pydantic v2, same schema, {size:,} models", t_pydantic, t_pydantic, t_pydantic,
+                f"ours {t_ours / t_pydantic:.2f}× pydantic", "ours ≤ 1× pydantic", t_ours <= t_pydantic)
+    spread = max(per_model.values()) / min(per_model.values())
+    row("growth: per-model cost across sizes", 0, 0, 0, f"max/min {spread:.2f}", "linear (≤ 2)", spread <= 2.0)
+
+    from pipelex_core import gateway_membership  # the built-in membership check
+
+    timings = {}
+    for handles, models in ((1_000, 50_000), (2_000, 100_000)):
+        config = load_ours(encode_envelope(CachedConfig(payload=synthetic_payload(models), cached_at=dt.datetime.now(dt.UTC))))
+        names = [f"model-{i * (models // handles):06d}" for i in range(handles)]
+        timings[(handles, models)] = timeit(
+            lambda c=config, n=names: gateway_membership.validate_models(config=c, handles=n, source=RemoteConfigSource.FRESH), 25
+        )
+    small, large = timings[(1_000, 50_000)], timings[(2_000, 100_000)]
+    row("membership: 1,000 handles vs 50,000 models", small, small, small, "—", "—", None)
+    row("membership: 2,000 handles vs 100,000 models", large, large, large,
+        f"{large / small:.2f}× the half-size check", "linear (≈ 2×, ≤ 3×)", large / small <= 3.0)
+    for entry in ROWS:
+        if entry["scenario"].startswith(("growth",)):
+            entry["median"] = entry["min–max"] = "—"
+
+
+def _pydantic_loader() -> Callable[[bytes], object] | None:
+    try:
+        import pydantic
+    except ImportError:
+        print("pydantic is not installed: the comparison rows are left out (./scripts/bench installs it)", file=sys.stderr)
+        return None
+
+    class Spec(pydantic.BaseModel):
+        model_config = pydantic.ConfigDict(extra="allow", strict=True)
+        model_type: str
+        model_id: str
+        sdk: str
+        inputs: list[str] = []
+        outputs: list[str] = []
+        costs: dict[str, float] = {}
+        max_tokens: int | None = None
+        structure_method: str | None = None
+        thinking_mode: str | None = None
+        valued_constraints: dict[str, Any] = {}
+        listed_constraints: dict[str, Any] = {}
+
+    class Posthog(pydantic.BaseModel):
+        model_config = pydantic.ConfigDict(extra="allow", strict=True)
+        project_api_key: str
+        endpoint: str
+        is_geoip_enabled: bool = False
+        is_debug_enabled: bool = False
+
+    class Payload(pydantic.BaseModel):
+        model_config = pydantic.ConfigDict(extra="allow", strict=True)
+        posthog: Posthog
+        aws_region: str
+        backend_model_specs: dict[str, dict[str, Any]]
+
+    class Envelope(pydantic.BaseModel):
+        cache_schema_version: int
+        cached_at: str
+        source_url: str | None
+        etag: str | None
+        payload_sha256: str
+        payload: Payload
+
+    spec_adapter = pydantic.TypeAdapter(Spec)
+
+    def load(data: bytes) -> object:
+        envelope = Envelope.model_validate_json(data)
+        specs = envelope.payload.backend_model_specs
+        defaults = specs.get("defaults", {})
+        return {
+            handle: spec_adapter.validate_python({**defaults, **raw})
+            for handle, raw in specs.items()
+            if handle != "defaults" and not handle.endswith(".rules")
+        }
+
+    return load
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=15, help="runs of each command (default 15)")
+    parser.add_argument("--sizes", default="100,1000,10000,50000", help="catalogue sizes")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        command_benchmarks(args.rounds, Path(tmp))
+    scale_benchmarks([int(size) for size in args.sizes.split(",")])
+    print(f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores, "
+          f"{args.rounds} rounds per command\n")
+    headers = list(ROWS[0])
+    print("| " + " | ".join(headers) + " |")
+    print("|" + "---|" * len(headers))
+    for entry in ROWS:
+        print("| " + " | ".join(entry[h] for h in headers) + " |")
+    missed = [entry["scenario"] for entry in ROWS if entry["met"] == "**NO**"]
+    print(f"\n{len(missed)} target(s) missed" + (": " + "; ".join(missed) if missed else ""))
+
+
+if __name__ == "__main__":
+    main()
