@@ -51,7 +51,11 @@ TEMPLATES: list[dict[str, Any]] = [
 
 def synthetic_payload(models: int) -> dict[str, Any]:
     specs: dict[str, Any] = {
-        "defaults": {"sdk": "gateway_completions", "model_type": "llm", "structure_method": "instructor/openai_tools"}
+        "defaults": {
+            "sdk": "gateway_completions",
+            "model_type": "llm",
+            "structure_method": "instructor/openai_tools",
+        }
     }
     for index in range(models):
         spec = copy.deepcopy(TEMPLATES[index % len(TEMPLATES)])

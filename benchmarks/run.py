@@ -9,6 +9,7 @@ environment that has the project and pydantic, ``python benchmarks/run.py``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import os
@@ -25,10 +26,16 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from catalogue import synthetic_payload  # noqa: E402
+from catalogue import synthetic_payload
 
-from pipelex_core import CachedConfig, RemoteConfig, RemoteConfigSource, decode_envelope, encode_envelope  # noqa: E402
-from pipelex_core.config_server import ConfigServer, Reply, closed_port_url  # noqa: E402
+from pipelex_core import (
+    CachedConfig,
+    RemoteConfig,
+    RemoteConfigSource,
+    decode_envelope,
+    encode_envelope,
+)
+from pipelex_core.config_server import ConfigServer, Reply, closed_port_url
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -37,7 +44,9 @@ SAMPLE = REPO / "tests" / "fixtures" / "remote_config.sample.json"
 ROWS: list[dict[str, str]] = []
 
 
-def row(scenario: str, median: float, low: float, high: float, ratio: str, target: str, met: bool | None) -> None:
+def row(
+    scenario: str, median: float, low: float, high: float, ratio: str, target: str, met: bool | None
+) -> None:
     ROWS.append(
         {
             "scenario": scenario,
@@ -71,8 +80,12 @@ class Command:
         elapsed = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
         if process.returncode != 0:
-            detail = subprocess.run(self.argv, env=self.env, capture_output=True, text=True, cwd=REPO)
-            raise SystemExit(f"{self.name} exited {process.returncode}:\n{detail.stdout}{detail.stderr}")
+            detail = subprocess.run(
+                self.argv, env=self.env, capture_output=True, text=True, cwd=REPO
+            )
+            raise SystemExit(
+                f"{self.name} exited {process.returncode}:\n{detail.stdout}{detail.stderr}"
+            )
         self.times.append(elapsed)
         self.rss_mb.append(usage.ru_maxrss / 1024)
 
@@ -105,12 +118,19 @@ def ratio_row(command: Command, baseline: Command, limit: float, target: str) ->
 
 
 def environment(home: Path, **extra: str) -> dict[str, str]:
-    return {"PATH": f"{BIN}{os.pathsep}/usr/bin:/bin", "PIPELEX_HOME": str(home), "HOME": str(home), **extra}
+    return {
+        "PATH": f"{BIN}{os.pathsep}/usr/bin:/bin",
+        "PIPELEX_HOME": str(home),
+        "HOME": str(home),
+        **extra,
+    }
 
 
 def prime(home: Path, url: str) -> None:
     env = environment(home, PIPELEX_GATEWAY="1", PIPELEX_REMOTE_CONFIG_URL=url)
-    subprocess.run([str(BIN / "pipelex"), "validate", BUNDLE], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [str(BIN / "pipelex"), "validate", BUNDLE], env=env, check=True, capture_output=True
+    )
 
 
 def command_benchmarks(rounds: int, workdir: Path) -> None:
@@ -141,7 +161,9 @@ def command_benchmarks(rounds: int, workdir: Path) -> None:
         cached_offline = Command(
             "validate, Gateway, cache, PIPELEX_OFFLINE=1",
             [pipelex, "validate", BUNDLE],
-            environment(cached_home, PIPELEX_REMOTE_CONFIG_URL=server.url, PIPELEX_OFFLINE="1", **gateway),
+            environment(
+                cached_home, PIPELEX_REMOTE_CONFIG_URL=server.url, PIPELEX_OFFLINE="1", **gateway
+            ),
         )
         fresh = Command(
             "validate, Gateway, fresh fetch (loopback)",
@@ -152,7 +174,8 @@ def command_benchmarks(rounds: int, workdir: Path) -> None:
         commands = [baseline, byok, cached_refused, cached_offline, fresh, help_]
         if has_unshare:
             byok_netns = Command(
-                "validate, BYOK, no network namespace", ["unshare", "--net", pipelex, "validate", BUNDLE],
+                "validate, BYOK, no network namespace",
+                ["unshare", "--net", pipelex, "validate", BUNDLE],
                 environment(byok_home),
             )
             cached_dns = Command(
@@ -167,7 +190,15 @@ def command_benchmarks(rounds: int, workdir: Path) -> None:
             commands += [byok_netns, cached_dns]
         side_by_side(commands, rounds)
 
-        row(baseline.name, baseline.median, min(baseline.times), max(baseline.times), "1.00× (baseline)", "—", None)
+        row(
+            baseline.name,
+            baseline.median,
+            min(baseline.times),
+            max(baseline.times),
+            "1.00× (baseline)",
+            "—",
+            None,
+        )
         ratio_row(byok, baseline, 2.0, "≤ 2× import baseline")
         ratio_row(help_, baseline, 2.0, "≤ 2× import baseline")
         ratio_row(cached_offline, baseline, 2.0, "≤ 2× import baseline")
@@ -187,7 +218,12 @@ def command_benchmarks(rounds: int, workdir: Path) -> None:
         no_cache = Command(
             f"hanging server, no cache, PIPELEX_FETCH_DEADLINE={deadline:g}",
             [pipelex, "validate", BUNDLE],
-            environment(workdir / "cold", PIPELEX_REMOTE_CONFIG_URL=server.url, PIPELEX_FETCH_DEADLINE=str(deadline), **gateway),
+            environment(
+                workdir / "cold",
+                PIPELEX_REMOTE_CONFIG_URL=server.url,
+                PIPELEX_FETCH_DEADLINE=str(deadline),
+                **gateway,
+            ),
         )
         with_cache = Command(
             "hanging server, usable cache, default deadline",
@@ -196,17 +232,27 @@ def command_benchmarks(rounds: int, workdir: Path) -> None:
         )
         for command in (no_cache, with_cache):
             for _ in range(3):
-                try:
+                with contextlib.suppress(SystemExit):  # the cold run fails by design (exit 3)
                     command.run_once()
-                except SystemExit:
-                    # the cold run fails by design (exit 3): time it anyway
-                    pass
         cold_times = _timed_failures(no_cache, 3)
-        row(no_cache.name, statistics.median(cold_times), min(cold_times), max(cold_times),
-            f"deadline + {statistics.median(cold_times) - deadline:.2f} s", "≤ deadline + 0.5 s",
-            max(cold_times) <= deadline + 0.5)
-        row(with_cache.name, with_cache.median, min(with_cache.times), max(with_cache.times),
-            "—", "< 3 s", max(with_cache.times) < 3.0)
+        row(
+            no_cache.name,
+            statistics.median(cold_times),
+            min(cold_times),
+            max(cold_times),
+            f"deadline + {statistics.median(cold_times) - deadline:.2f} s",
+            "≤ deadline + 0.5 s",
+            max(cold_times) <= deadline + 0.5,
+        )
+        row(
+            with_cache.name,
+            with_cache.median,
+            min(with_cache.times),
+            max(with_cache.times),
+            "—",
+            "< 3 s",
+            max(with_cache.times) < 3.0,
+        )
 
         # 304 revalidation transfers no body
         server.serve(payload, etag='"bench"')
@@ -215,8 +261,15 @@ def command_benchmarks(rounds: int, workdir: Path) -> None:
         prime(fresh_home, server.url)
         revalidations = server.requests[before:]
         sent = [request.headers.get("If-None-Match") for request in revalidations]
-        row("304 revalidation", 0, 0, 0, f"If-None-Match sent: {sent}; body bytes: {server.body_bytes[-1]}",
-            "no body", server.body_bytes[-1] == 0)
+        row(
+            "304 revalidation",
+            0,
+            0,
+            0,
+            f"If-None-Match sent: {sent}; body bytes: {server.body_bytes[-1]}",
+            "no body",
+            server.body_bytes[-1] == 0,
+        )
         fix_rss_rows()
 
 
@@ -259,33 +312,68 @@ def scale_benchmarks(sizes: Sequence[int]) -> None:
         payload = synthetic_payload(size)
         data = encode_envelope(CachedConfig(payload=payload, cached_at=dt.datetime.now(dt.UTC)))
         repeat = 15 if size <= 10_000 else 5
-        t_json = timeit(lambda: json.loads(data), repeat)
-        t_ours = timeit(lambda: load_ours(data), repeat)
+        t_json = timeit(lambda data=data: json.loads(data), repeat)
+        t_ours = timeit(lambda data=data: load_ours(data), repeat)
         per_model[size] = t_ours / size
         ratio = t_ours / t_json
-        row(f"load + validate cache, {size:,} models", t_ours, t_ours, t_ours,
-            f"{ratio:.2f}× json.loads ({_fmt(t_json)})", "≤ 2× json.loads at 10,000" if size == 10_000 else "—",
-            ratio <= 2.0 if size == 10_000 else None)
+        row(
+            f"load + validate cache, {size:,} models",
+            t_ours,
+            t_ours,
+            t_ours,
+            f"{ratio:.2f}× json.loads ({_fmt(t_json)})",
+            "≤ 2× json.loads at 10,000" if size == 10_000 else "—",
+            ratio <= 2.0 if size == 10_000 else None,
+        )
         if pydantic_load is not None:
-            t_pydantic = timeit(lambda: pydantic_load(data), repeat)
-            row(f"pydantic v2, same schema, {size:,} models", t_pydantic, t_pydantic, t_pydantic,
-                f"ours {t_ours / t_pydantic:.2f}× pydantic", "ours ≤ 1× pydantic", t_ours <= t_pydantic)
+            t_pydantic = timeit(lambda data=data: pydantic_load(data), repeat)
+            row(
+                f"pydantic v2, same schema, {size:,} models",
+                t_pydantic,
+                t_pydantic,
+                t_pydantic,
+                f"ours {t_ours / t_pydantic:.2f}× pydantic",
+                "ours ≤ 1× pydantic",
+                t_ours <= t_pydantic,
+            )
     spread = max(per_model.values()) / min(per_model.values())
-    row("growth: per-model cost across sizes", 0, 0, 0, f"max/min {spread:.2f}", "linear (≤ 2)", spread <= 2.0)
+    row(
+        "growth: per-model cost across sizes",
+        0,
+        0,
+        0,
+        f"max/min {spread:.2f}",
+        "linear (≤ 2)",
+        spread <= 2.0,
+    )
 
     from pipelex_core import gateway_membership  # the built-in membership check
 
     timings = {}
     for handles, models in ((1_000, 50_000), (2_000, 100_000)):
-        config = load_ours(encode_envelope(CachedConfig(payload=synthetic_payload(models), cached_at=dt.datetime.now(dt.UTC))))
+        config = load_ours(
+            encode_envelope(
+                CachedConfig(payload=synthetic_payload(models), cached_at=dt.datetime.now(dt.UTC))
+            )
+        )
         names = [f"model-{i * (models // handles):06d}" for i in range(handles)]
         timings[(handles, models)] = timeit(
-            lambda c=config, n=names: gateway_membership.validate_models(config=c, handles=n, source=RemoteConfigSource.FRESH), 25
+            lambda c=config, n=names: gateway_membership.validate_models(
+                config=c, handles=n, source=RemoteConfigSource.FRESH
+            ),
+            25,
         )
     small, large = timings[(1_000, 50_000)], timings[(2_000, 100_000)]
     row("membership: 1,000 handles vs 50,000 models", small, small, small, "—", "—", None)
-    row("membership: 2,000 handles vs 100,000 models", large, large, large,
-        f"{large / small:.2f}× the half-size check", "linear (≈ 2×, ≤ 3×)", large / small <= 3.0)
+    row(
+        "membership: 2,000 handles vs 100,000 models",
+        large,
+        large,
+        large,
+        f"{large / small:.2f}× the half-size check",
+        "linear (≈ 2×, ≤ 3×)",
+        large / small <= 3.0,
+    )
     for entry in ROWS:
         if entry["scenario"].startswith(("growth",)):
             entry["median"] = entry["min–max"] = "—"
@@ -295,7 +383,11 @@ def _pydantic_loader() -> Callable[[bytes], object] | None:
     try:
         import pydantic
     except ImportError:
-        print("pydantic is not installed: the comparison rows are left out (./scripts/bench installs it)", file=sys.stderr)
+        print(
+            "pydantic is not installed: the comparison rows are left out "
+            "(./scripts/bench installs it)",
+            file=sys.stderr,
+        )
         return None
 
     class Spec(pydantic.BaseModel):
@@ -356,8 +448,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         command_benchmarks(args.rounds, Path(tmp))
     scale_benchmarks([int(size) for size in args.sizes.split(",")])
-    print(f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores, "
-          f"{args.rounds} rounds per command\n")
+    print(
+        f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores, "
+        f"{args.rounds} rounds per command\n"
+    )
     headers = list(ROWS[0])
     print("| " + " | ".join(headers) + " |")
     print("|" + "---|" * len(headers))

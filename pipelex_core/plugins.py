@@ -8,6 +8,7 @@ them and every call passes keyword arguments.
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 from collections.abc import Iterable, Sequence
 from types import ModuleType
@@ -86,9 +87,25 @@ class PluginInfo:
 class Plugins:
     """The plugin manager of one run and a typed method per hook."""
 
-    def __init__(self, manager: pluggy.PluginManager, infos: Sequence[PluginInfo] = ()) -> None:
+    def __init__(
+        self,
+        manager: pluggy.PluginManager,
+        sources: Sequence[tuple[str, importlib.metadata.Distribution | None]] = (),
+    ) -> None:
         self.manager = manager
-        self.infos = tuple(infos)
+        self._sources = tuple(sources)
+
+    @functools.cached_property
+    def infos(self) -> tuple[PluginInfo, ...]:
+        """Name, distribution and version of each plugin. Reading distribution metadata
+        costs milliseconds a package, so it happens only when asked (``plugins``, ``doctor``,
+        an error), never on the path of an ordinary run."""
+        infos = [PluginInfo(BUILTIN_MEMBERSHIP, "pipelex-core", _version())]
+        for name, dist in self._sources:
+            infos.append(
+                PluginInfo(name, dist.name if dist else None, dist.version if dist else None)
+            )
+        return tuple(infos)
 
     @classmethod
     def boot(
@@ -107,7 +124,7 @@ class Plugins:
         for name in blocked:
             manager.set_blocked(name)
         manager.register(gateway_membership, name=BUILTIN_MEMBERSHIP)
-        infos: list[PluginInfo] = [PluginInfo(BUILTIN_MEMBERSHIP, "pipelex-core", _version())]
+        sources: list[tuple[str, importlib.metadata.Distribution | None]] = []
         if load_entry_points:
             for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
                 if entry_point.name in blocked:
@@ -122,23 +139,17 @@ class Plugins:
                         dist.name if dist else None,
                         f"{type(exc).__name__}: {exc}",
                     ) from exc
-                infos.append(
-                    PluginInfo(
-                        entry_point.name,
-                        dist.name if dist else None,
-                        dist.version if dist else None,
-                    )
-                )
+                sources.append((entry_point.name, dist))
         for plugin in extra_plugins:
             registered = manager.register(plugin)
-            infos.append(PluginInfo(registered or repr(plugin), None, None))
+            sources.append((registered or repr(plugin), None))
         try:
             manager.check_pending()
         except pluggy.PluginValidationError as exc:
             raise PluginLoadError(
                 getattr(exc.plugin, "__name__", repr(exc.plugin)), None, str(exc)
             ) from exc
-        return cls(manager, infos)
+        return cls(manager, sources)
 
     def _call(self, hook: str, **kwargs: Any) -> Any:
         """Call a hook by keyword; an unexpected exception names the plugin that raised it."""

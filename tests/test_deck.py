@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from pipelex_core import ConfigurationError, RemoteConfig, UnknownModelError
+from pipelex_core.models.byok import ByokBackends
 from pipelex_core.models.deck import Deck
 from pipelex_core.models.references import ModelReference, ReferenceKind
 from pipelex_core.models.resolution import ModelResolver, gateway_handles
@@ -130,7 +131,7 @@ def test_default_handles_take_a_waterfalls_first_available_candidate(
     resolver = ModelResolver(
         deck=deck,
         routing=Routing(),
-        byok=(),
+        byok=ByokBackends(Path("/nonexistent"), ()),
         gateway_enabled=True,
         catalogue=config.backend_model_specs,
     )

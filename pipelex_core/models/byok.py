@@ -7,7 +7,7 @@ validated by the same converter, so a spec means the same thing whoever serves i
 from __future__ import annotations
 
 import types
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import attrs
@@ -25,9 +25,31 @@ class ByokBackend:
     path: Path | None
 
 
-def load_byok_backends(settings: Settings) -> tuple[ByokBackend, ...]:
-    """The enabled BYOK backends with their specs, in ``backends.toml`` order."""
-    return tuple(load_backend(settings.home, name) for name in settings.enabled_byok_backends)
+class ByokBackends:
+    """The enabled BYOK backends, in ``backends.toml`` order, each spec file parsed only when
+    a handle first needs it: a Gateway run routes nothing to BYOK and parses none of them."""
+
+    def __init__(self, home: Path, names: tuple[str, ...]) -> None:
+        self.home = home
+        self.names = names
+        self._loaded: dict[str, ByokBackend] = {}
+
+    def get(self, name: str) -> ByokBackend:
+        if name not in self._loaded:
+            self._loaded[name] = load_backend(self.home, name)
+        return self._loaded[name]
+
+    def first_serving(self, handle: str) -> str | None:
+        """The first enabled backend whose specs list ``handle``."""
+        return next((name for name in self.names if handle in self.get(name).specs), None)
+
+    def __iter__(self) -> Iterator[ByokBackend]:
+        return (self.get(name) for name in self.names)
+
+
+def load_byok_backends(settings: Settings) -> ByokBackends:
+    """The enabled BYOK backends of ``settings``, loaded lazily."""
+    return ByokBackends(settings.home, settings.enabled_byok_backends)
 
 
 def load_backend(home: Path, name: str) -> ByokBackend:

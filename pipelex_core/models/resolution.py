@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import attrs
 
 from pipelex_core.errors import UnknownModelError
-from pipelex_core.models.byok import ByokBackend
+from pipelex_core.models.byok import ByokBackends
 from pipelex_core.models.deck import Deck
 from pipelex_core.models.routing import Routing
 from pipelex_core.remote_config import ModelSpec
@@ -37,7 +37,7 @@ class ResolvedModel:
 class ModelResolver:
     deck: Deck
     routing: Routing
-    byok: tuple[ByokBackend, ...]
+    byok: ByokBackends
     gateway_enabled: bool
     catalogue: Mapping[str, ModelSpec] | None = None
 
@@ -54,9 +54,8 @@ class ModelResolver:
     def spec(self, handle: str, backend: str) -> ModelSpec | None:
         if backend == GATEWAY_BACKEND:
             return None if self.catalogue is None else self.catalogue.get(handle)
-        for candidate in self.byok:
-            if candidate.name == backend:
-                return candidate.specs.get(handle)
+        if backend in self.byok.names:
+            return self.byok.get(backend).specs.get(handle)
         return None
 
     def _backend(self, handle: str) -> str | None:

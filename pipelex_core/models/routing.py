@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Sequence
 from pathlib import Path
 
 import attrs
 
 from pipelex_core.errors import ConfigurationError
 from pipelex_core.kit import home_or_kit
-from pipelex_core.models.byok import ByokBackend
+from pipelex_core.models.byok import ByokBackends
 from pipelex_core.settings import GATEWAY_BACKEND, read_toml
 
 ROUTING_FILE = "routing.toml"
@@ -40,11 +39,9 @@ class Routing:
             )
         return cls(routes=tuple(routes.items()), path=path)
 
-    def backend_for(
-        self, handle: str, *, gateway_enabled: bool, byok: Sequence[ByokBackend]
-    ) -> str | None:
+    def backend_for(self, handle: str, *, gateway_enabled: bool, byok: ByokBackends) -> str | None:
         """The backend name serving ``handle``, or None when no enabled backend lists it."""
-        enabled = {backend.name for backend in byok}
+        enabled = set(byok.names)
         for pattern, routed in self.routes:
             if fnmatch.fnmatchcase(handle, pattern) and (
                 routed in enabled or (routed == GATEWAY_BACKEND and gateway_enabled)
@@ -52,4 +49,4 @@ class Routing:
                 return routed
         if gateway_enabled:
             return GATEWAY_BACKEND
-        return next((backend.name for backend in byok if handle in backend.specs), None)
+        return byok.first_serving(handle)
