@@ -187,3 +187,40 @@ def test_credentials_in_the_url_never_reach_messages(
         setup(needs_model_specs=True, settings=make_settings(url))
     assert "s3cr3t-token" not in str(raised.value)
     assert "s3cr3t-token" not in repr(raised.value.args)
+
+
+FAST_PATH = """
+import json, sys, warnings
+warnings.simplefilter("ignore")
+from pipelex_core import setup
+runtime = setup(needs_model_specs=True)
+stack = sorted(m for m in ("requests", "urllib3", "ssl") if m in sys.modules)
+print(json.dumps({"source": runtime.source.value, "http_stack": stack}))
+"""
+
+
+@pytest.mark.parametrize("proxy", [False, True], ids=["no-proxy", "proxy-set"])
+def test_offline_fallback_never_imports_the_http_stack(
+    proxy: bool, server: ConfigServer, make_settings: SettingsFactory, home: Path
+) -> None:
+    import subprocess
+    import sys
+
+    setup(needs_model_specs=True, settings=make_settings(server.url))
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PIPELEX_HOME": str(home),
+        "PIPELEX_GATEWAY": "1",
+        "PIPELEX_REMOTE_CONFIG_URL": closed_port_url(),
+    }
+    if proxy:
+        env["HTTPS_PROXY"] = env["HTTP_PROXY"] = closed_port_url().rsplit("/", 1)[0]
+    completed = subprocess.run(
+        [sys.executable, "-c", FAST_PATH], env=env, capture_output=True, text=True, check=True
+    )
+    result = json.loads(completed.stdout)
+    assert result["source"] == "cached"
+    if proxy:
+        assert "requests" in result["http_stack"]  # with a proxy only the real fetch can tell
+    else:
+        assert result["http_stack"] == []

@@ -35,10 +35,14 @@ CHUNK_SIZE = 64 * 1024
 USER_AGENT = "pipelex-core remote-config fetcher"
 
 
-def fetch(url: str, *, settings: Settings, etag: str | None) -> FetchedConfig:
-    """Fetch within the deadline or raise :class:`RemoteConfigFetchError`."""
+def fetch(
+    url: str, *, settings: Settings, etag: str | None, deadline: float | None = None
+) -> FetchedConfig:
+    """Fetch before the monotonic ``deadline`` (default: ``settings.fetch_deadline`` from now)
+    or raise :class:`RemoteConfigFetchError`."""
     check_url_allowed(url)
-    deadline = time.monotonic() + settings.fetch_deadline
+    if deadline is None:
+        deadline = time.monotonic() + settings.fetch_deadline
     outcome: queue.SimpleQueue[FetchedConfig | BaseException] = queue.SimpleQueue()
 
     def work() -> None:
