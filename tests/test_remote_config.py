@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import types
 from typing import Any
 
 import attrs
@@ -35,7 +34,7 @@ def test_sample_loads_with_defaults_merged(sample_payload: dict[str, Any]) -> No
 
 def test_read_only_mappings(sample_payload: dict[str, Any]) -> None:
     config = RemoteConfig.from_payload(sample_payload)
-    assert isinstance(config.backend_model_specs, types.MappingProxyType)
+    assert not hasattr(config.backend_model_specs, "__setitem__")
     with pytest.raises(TypeError):
         config.backend_model_specs["x"] = config.backend_model_specs["gpt-4o"]  # type: ignore[index]
     with pytest.raises(TypeError):
@@ -196,3 +195,53 @@ def test_any_extra_spec_fields_survive(extra: dict[str, Any]) -> None:
     }
     loaded = RemoteConfig.from_payload(json.loads(json.dumps(payload)))
     assert dict(loaded.backend_model_specs["m"].extras) == json.loads(json.dumps(extra))
+
+
+spec_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.text(max_size=4),
+    st.lists(st.one_of(st.text(max_size=4), st.integers(), st.none()), max_size=3),
+    st.dictionaries(
+        st.text(max_size=4),
+        st.one_of(st.floats(allow_nan=False), st.integers(), st.booleans(), st.text(max_size=3)),
+        max_size=3,
+    ),
+)
+spec_keys = st.sampled_from(
+    [
+        "model_type",
+        "model_id",
+        "sdk",
+        "inputs",
+        "outputs",
+        "costs",
+        "max_tokens",
+        "structure_method",
+        "thinking_mode",
+        "valued_constraints",
+        "listed_constraints",
+        "other",
+    ]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.one_of(
+        st.dictionaries(spec_keys, spec_values, max_size=12),
+        st.dictionaries(spec_keys, spec_values, max_size=2).map(
+            lambda changes: {"model_type": "llm", "model_id": "m", "sdk": "s", **changes}
+        ),
+    )
+)
+def test_fast_check_agrees_with_the_converter(spec: dict[str, Any]) -> None:
+    from pipelex_core.remote_config import ModelSpec as Spec
+    from pipelex_core.remote_config import _structure
+    from pipelex_core.spec_check import spec_is_valid
+
+    problems: list[str] = []
+    _structure(spec, Spec, "$", problems)
+    assert spec_is_valid(spec) == (problems == []), problems
