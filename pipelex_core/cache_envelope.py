@@ -17,22 +17,37 @@ from pipelex_core.results import CachedConfig
 CACHE_SCHEMA_VERSION = 1
 
 
+#: Written last, and followed by the payload's canonical JSON, so that a reader can hash the
+#: payload's bytes as they stand instead of re-serialising the parsed payload.
+PAYLOAD_MARKER = b', "payload": '
+_HEADER_KEYS = frozenset(
+    {"cache_schema_version", "cached_at", "source_url", "etag", "payload_sha256"}
+)
+
+
+def canonical_payload(payload: dict[str, Any]) -> bytes:
+    """The payload's canonical JSON (sorted keys, compact, UTF-8): what the hash covers."""
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return text.encode("utf-8")
+
+
 def payload_sha256(payload: dict[str, Any]) -> str:
-    """SHA-256 of the payload's canonical JSON (sorted keys, compact, UTF-8)."""
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    """SHA-256 of the payload's canonical JSON."""
+    return hashlib.sha256(canonical_payload(payload)).hexdigest()
 
 
 def encode_envelope(cached: CachedConfig) -> bytes:
-    envelope = {
+    """The envelope as JSON; the payload comes last, in its canonical form."""
+    canonical = canonical_payload(cached.payload)
+    header = {
         "cache_schema_version": CACHE_SCHEMA_VERSION,
         "cached_at": cached.cached_at.isoformat(),
         "source_url": cached.source_url,
         "etag": cached.etag,
-        "payload_sha256": payload_sha256(cached.payload),
-        "payload": cached.payload,
+        "payload_sha256": hashlib.sha256(canonical).hexdigest(),
     }
-    return json.dumps(envelope, ensure_ascii=False).encode("utf-8")
+    head = json.dumps(header, ensure_ascii=False).encode("utf-8")
+    return head[:-1] + PAYLOAD_MARKER + canonical + b"}"
 
 
 def decode_envelope(data: bytes) -> CachedConfig:
@@ -54,7 +69,7 @@ def decode_envelope(data: bytes) -> CachedConfig:
     recorded = envelope.get("payload_sha256")
     if not isinstance(recorded, str):
         raise CacheUnusableError("its payload_sha256 is missing")
-    if recorded != payload_sha256(payload):
+    if recorded != _written_payload_sha256(data) and recorded != payload_sha256(payload):
         raise CacheUnusableError("its payload_sha256 does not match the payload (corrupted?)")
     cached_at = _timestamp(envelope.get("cached_at"))
     etag = envelope.get("etag")
@@ -62,6 +77,29 @@ def decode_envelope(data: bytes) -> CachedConfig:
     if not isinstance(etag, str | None) or not isinstance(source_url, str | None):
         raise CacheUnusableError("its etag or source_url is not a string")
     return CachedConfig(payload=payload, cached_at=cached_at, etag=etag, source_url=source_url)
+
+
+def _written_payload_sha256(data: bytes) -> str | None:
+    """The hash of the payload's bytes as written by :func:`encode_envelope`, without parsing.
+
+    The bytes before the marker's first occurrence must parse, closed, as exactly the
+    header's scalar fields: then the marker is the envelope's own top-level ``payload`` key
+    (a quote inside a JSON string is always escaped) and what follows it is the payload.
+    Any other layout (a hand-edited or foreign file) returns None, and the caller
+    re-serialises the parsed payload canonically: slower, never wrong.
+    """
+    start = data.find(PAYLOAD_MARKER)
+    if start < 0 or not data.endswith(b"}"):
+        return None
+    try:
+        header = json.loads(data[:start] + b"}")
+    except ValueError:
+        return None
+    if not isinstance(header, dict) or set(header) != _HEADER_KEYS:
+        return None
+    if any(isinstance(value, dict | list) for value in header.values()):
+        return None
+    return hashlib.sha256(data[start + len(PAYLOAD_MARKER) : -1]).hexdigest()
 
 
 def _timestamp(value: object) -> dt.datetime:

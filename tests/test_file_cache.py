@@ -303,3 +303,37 @@ def test_envelope_encoding_is_what_decode_reads(sample_payload: dict[str, Any]) 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert decoded.etag is None
+
+
+def test_envelope_layout_puts_the_canonical_payload_last(sample_payload: dict[str, Any]) -> None:
+    from pipelex_core.cache_envelope import canonical_payload
+
+    data = encode_envelope(CachedConfig(payload=sample_payload, cached_at=dt.datetime.now(dt.UTC)))
+    assert data.endswith(b', "payload": ' + canonical_payload(sample_payload) + b"}")
+    assert list(json.loads(data))[-1] == "payload"
+
+
+def test_a_foreign_layout_with_a_valid_hash_still_loads(
+    sample_payload: dict[str, Any], cache_file: Path
+) -> None:
+    """A file written by another tool (indented, keys in another order) is checked the slow
+    way, by re-serialising the payload, and loads."""
+    envelope = envelope_of(sample_payload)
+    foreign = {"payload": envelope.pop("payload"), **envelope}
+    cache_file.parent.mkdir(parents=True)
+    cache_file.write_text(json.dumps(foreign, indent=4))
+    loaded = read_cache(cache_file)
+    assert loaded is not None
+    assert loaded.payload == sample_payload
+
+
+def test_a_tampered_payload_fails_the_fast_hash_and_the_slow_one(
+    sample_payload: dict[str, Any], cache_file: Path
+) -> None:
+    data = encode_envelope(CachedConfig(payload=sample_payload, cached_at=dt.datetime.now(dt.UTC)))
+    tampered = data.replace(b'"aws_region":"us-east-1"', b'"aws_region":"us-east-2"')
+    assert tampered != data
+    cache_file.parent.mkdir(parents=True)
+    cache_file.write_bytes(tampered)
+    with pytest.raises(CacheUnusableError, match="does not match"):
+        read_cache(cache_file)
