@@ -17,7 +17,7 @@ import cattrs
 from cattrs.gen import make_dict_structure_fn, override
 
 from pipelex_core.errors import RemoteConfigValidationError
-from pipelex_core.spec_check import spec_is_valid
+from pipelex_core.spec_check import spec_checker
 
 T = TypeVar("T")
 
@@ -244,12 +244,13 @@ def structure_specs(raw_specs: dict[str, Any], path: str, problems: list[str]) -
     models: dict[str, dict[str, Any]] = {}
     rules: dict[str, Any] = {}
     all_valid = True
+    spec_ok = spec_checker(raw_defaults)
     for handle, raw in raw_specs.items():
         if handle == DEFAULTS_KEY:
             continue
         if handle.endswith(RULES_SUFFIX):
             rules[handle] = raw
-        elif type(raw) is dict and spec_is_valid({**raw_defaults, **raw}):
+        elif type(raw) is dict and spec_ok(raw):
             models[handle] = raw
         else:
             all_valid = False
