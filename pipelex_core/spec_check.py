@@ -75,10 +75,7 @@ def spec_checker(defaults: dict[str, Any]) -> Callable[[dict[str, Any]], bool]:
                         return False
             elif not _value_ok(kind, value):
                 return False
-        for key in must_have:
-            if key not in raw:
-                return False
-        return True
+        return all(key in raw for key in must_have)
 
     return check
 
