@@ -8,13 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pipelex_core.atomic import write_atomically
-from pipelex_core.cache_envelope import (
-    CACHE_SCHEMA_VERSION,
-    decode_envelope,
-    encode_envelope,
-    payload_sha256,
-)
+# Light and always needed: the error family, the provenance enum, the hook marker.
 from pipelex_core.errors import (
     BundleValidationError,
     CacheUnusableError,
@@ -29,30 +23,61 @@ from pipelex_core.errors import (
     UnknownModelError,
 )
 from pipelex_core.hookspecs import hookimpl
-from pipelex_core.obtain import RemoteConfigCacheWriteWarning
-from pipelex_core.plugins import PluginHookError, PluginInfo, PluginLoadError, Plugins
-from pipelex_core.remote_config import ModelSpec, PosthogConfig, RemoteConfig
-from pipelex_core.results import (
-    CachedConfig,
-    FetchedConfig,
-    RemoteConfigResult,
-    TelemetryDecision,
-)
-from pipelex_core.runtime import Runtime, setup
-from pipelex_core.settings import Settings
 from pipelex_core.types import RemoteConfigSource
-from pipelex_core.url_policy import check_url_allowed, is_loopback_host, redact_url
 
 if TYPE_CHECKING:
+    from pipelex_core.atomic import write_atomically
+    from pipelex_core.cache_envelope import (
+        CACHE_SCHEMA_VERSION,
+        decode_envelope,
+        encode_envelope,
+        payload_sha256,
+    )
     from pipelex_core.cli.face import CliState, Outcome, remote_config_field, run_command
+    from pipelex_core.obtain import RemoteConfigCacheWriteWarning
+    from pipelex_core.plugins import PluginHookError, PluginInfo, PluginLoadError, Plugins
+    from pipelex_core.remote_config import ModelSpec, PosthogConfig, RemoteConfig
+    from pipelex_core.results import (
+        CachedConfig,
+        FetchedConfig,
+        RemoteConfigResult,
+        TelemetryDecision,
+    )
+    from pipelex_core.runtime import Runtime, setup
+    from pipelex_core.settings import Settings
+    from pipelex_core.url_policy import check_url_allowed, is_loopback_host, redact_url
 
-#: The command-line helpers plugins use in ``register_commands``; loaded on first use so that
-#: ``import pipelex_core`` stays free of click.
+#: The rest of the public API, each name loaded from its module on first use (PEP 562):
+#: a command imports only what it runs, and ``import pipelex_core`` stays cheap (no click,
+#: no HTTP stack, no hashing or file machinery until something asks for it).
 _LAZY = {
+    "write_atomically": "pipelex_core.atomic",
+    "CACHE_SCHEMA_VERSION": "pipelex_core.cache_envelope",
+    "decode_envelope": "pipelex_core.cache_envelope",
+    "encode_envelope": "pipelex_core.cache_envelope",
+    "payload_sha256": "pipelex_core.cache_envelope",
     "CliState": "pipelex_core.cli.face",
     "Outcome": "pipelex_core.cli.face",
     "remote_config_field": "pipelex_core.cli.face",
     "run_command": "pipelex_core.cli.face",
+    "RemoteConfigCacheWriteWarning": "pipelex_core.obtain",
+    "PluginHookError": "pipelex_core.plugins",
+    "PluginInfo": "pipelex_core.plugins",
+    "PluginLoadError": "pipelex_core.plugins",
+    "Plugins": "pipelex_core.plugins",
+    "ModelSpec": "pipelex_core.remote_config",
+    "PosthogConfig": "pipelex_core.remote_config",
+    "RemoteConfig": "pipelex_core.remote_config",
+    "CachedConfig": "pipelex_core.results",
+    "FetchedConfig": "pipelex_core.results",
+    "RemoteConfigResult": "pipelex_core.results",
+    "TelemetryDecision": "pipelex_core.results",
+    "Runtime": "pipelex_core.runtime",
+    "setup": "pipelex_core.runtime",
+    "Settings": "pipelex_core.settings",
+    "check_url_allowed": "pipelex_core.url_policy",
+    "is_loopback_host": "pipelex_core.url_policy",
+    "redact_url": "pipelex_core.url_policy",
 }
 
 
@@ -62,7 +87,13 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'pipelex_core' has no attribute {name!r}")
     import importlib
 
-    return getattr(importlib.import_module(module), name)
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 
 __all__ = [

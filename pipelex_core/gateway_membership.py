@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from pipelex_core.errors import GatewayUnknownModelError
 from pipelex_core.hookspecs import hookimpl
-from pipelex_core.remote_config import RemoteConfig
-from pipelex_core.types import RemoteConfigSource
+
+if TYPE_CHECKING:
+    from pipelex_core.remote_config import RemoteConfig
+    from pipelex_core.types import RemoteConfigSource
 
 
 @hookimpl(trylast=True)

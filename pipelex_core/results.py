@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from pipelex_core.remote_config import RemoteConfig
-from pipelex_core.types import RemoteConfigSource
+if TYPE_CHECKING:
+    from pipelex_core.remote_config import RemoteConfig
+    from pipelex_core.types import RemoteConfigSource
 
 
 @attrs.frozen(eq=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import warnings
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -13,12 +14,13 @@ from pipelex_core.models.byok import load_byok_backends
 from pipelex_core.models.deck import Deck
 from pipelex_core.models.resolution import ModelResolver, gateway_handles
 from pipelex_core.models.routing import Routing
-from pipelex_core.obtain import obtain_remote_config
 from pipelex_core.plugins import Plugins
-from pipelex_core.remote_config import RemoteConfig
-from pipelex_core.results import RemoteConfigResult
 from pipelex_core.settings import Settings
-from pipelex_core.types import RemoteConfigSource
+
+if TYPE_CHECKING:
+    from pipelex_core.remote_config import RemoteConfig
+    from pipelex_core.results import RemoteConfigResult
+    from pipelex_core.types import RemoteConfigSource
 
 
 @attrs.frozen
@@ -64,6 +66,8 @@ def setup(
         return _ready(
             plugins, settings, needs_inference, Runtime(settings=settings, plugins=plugins)
         )
+
+    from pipelex_core.obtain import obtain_remote_config  # Gateway runs only
 
     obtained = obtain_remote_config(plugins, settings, require_fresh=require_fresh)
     result = obtained.result

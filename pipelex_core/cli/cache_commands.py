@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from pipelex_core.cli.cache_inspect import describe_age, inspect_cache
 from pipelex_core.cli.face import CliState, Outcome, remote_config_field, run_command
 from pipelex_core.errors import CacheUnusableError, PipelexUsageError, RemoteConfigUnavailableError
 from pipelex_core.plugins import Plugins
@@ -34,6 +33,8 @@ def show(state: CliState) -> int:
 
 
 def _show(state: CliState) -> Outcome:
+    from pipelex_core.cli.cache_inspect import describe_age, inspect_cache
+
     settings = state.settings()
     report, _ = inspect_cache(_plugins(state, settings), settings)
     if not report["present"]:
@@ -57,6 +58,7 @@ def refresh(state: CliState) -> int:
 
 
 def _refresh(state: CliState) -> Outcome:
+    from pipelex_core.cli.cache_inspect import inspect_cache
     from pipelex_core.obtain import obtain_remote_config
     from pipelex_core.runtime import Runtime
 
@@ -110,6 +112,7 @@ def export_(state: CliState, file: Path) -> int:
 def _export(state: CliState, file: Path) -> Outcome:
     from pipelex_core.atomic import write_atomically
     from pipelex_core.cache_envelope import encode_envelope
+    from pipelex_core.cli.cache_inspect import inspect_cache
 
     settings = state.settings()
     report, cached = inspect_cache(_plugins(state, settings), settings)

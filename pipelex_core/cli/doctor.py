@@ -15,14 +15,12 @@ from typing import Any
 import attrs
 import click
 
-from pipelex_core.cli.cache_inspect import describe_age, inspect_cache
 from pipelex_core.cli.face import CliState, Outcome, run_command
 from pipelex_core.errors import PipelexError
 from pipelex_core.kit import home_or_kit
 from pipelex_core.plugins import Plugins
 from pipelex_core.settings import BACKENDS_FILE, SERVICE_FILE, Settings, home_from_env
 from pipelex_core.types import RemoteConfigSource
-from pipelex_core.url_policy import check_url_allowed, redact_url
 
 #: doctor's reachability probe never waits longer than this.
 PROBE_DEADLINE = 5.0
@@ -58,6 +56,8 @@ def doctor(state: CliState) -> int:
 
 
 def _doctor(state: CliState) -> Outcome:
+    from pipelex_core.cli.cache_inspect import inspect_cache
+
     problems: list[str] = []
     home = home_from_env(os.environ)
     report: dict[str, Any] = {"home": str(home), "config_files": _config_files(home, problems)}
@@ -130,6 +130,8 @@ def _origin(home: Path, name: str) -> str:
 def _gateway(
     plugins: Plugins, settings: Settings, usable_cache: bool, problems: list[str]
 ) -> dict[str, Any]:
+    from pipelex_core.url_policy import check_url_allowed, redact_url
+
     gateway: dict[str, Any] = {
         "enabled": settings.gateway_enabled,
         "remote_config_url": redact_url(settings.remote_config_url),
@@ -204,6 +206,8 @@ def _byok(settings: Settings, problems: list[str]) -> list[dict[str, Any]]:
 
 
 def _render(report: dict[str, Any]) -> str:
+    from pipelex_core.cli.cache_inspect import describe_age
+
     lines = [f"PIPELEX_HOME: {report['home']}"]
     for entry in report["config_files"]:
         status = "ok" if entry["valid"] else f"INVALID: {entry['error']}"

@@ -11,18 +11,19 @@ import contextlib
 import datetime as dt
 import json
 import sys
-import traceback
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import click
 
 from pipelex_core.errors import PipelexError, PipelexUsageError, RemoteConfigStaleWarning
-from pipelex_core.plugins import Plugins
-from pipelex_core.runtime import Runtime
 from pipelex_core.settings import Settings
+
+if TYPE_CHECKING:
+    from pipelex_core.plugins import Plugins
+    from pipelex_core.runtime import Runtime
 
 EXIT_OK = 0
 EXIT_VERDICT = 1
@@ -150,6 +151,8 @@ def _print_error(state: CliState, error: BaseException) -> None:
     if details.get("hint"):
         click.secho(f"Hint: {details['hint']}", fg="red", err=True)
     if state.debug:
+        import traceback
+
         click.echo("".join(traceback.format_exception(error)), err=True)
 
 

@@ -15,7 +15,6 @@ from typing import Any
 
 import click
 
-from pipelex_core.atomic import write_atomically
 from pipelex_core.cli.face import CliState, Outcome, remote_config_field, run_command
 from pipelex_core.errors import PipelexError, PipelexUsageError, TermsNotAcceptedError
 from pipelex_core.kit import kit_file
@@ -27,7 +26,6 @@ from pipelex_core.settings import (
     home_from_env,
     read_toml,
 )
-from pipelex_core.url_policy import check_url_allowed
 
 TERMS = (
     "The Pipelex Gateway serves models under the Pipelex terms of service; using it sends "
@@ -81,6 +79,8 @@ def _init(
     force: bool,
 ) -> Outcome:
     if remote_config_url is not None:
+        from pipelex_core.url_policy import check_url_allowed
+
         check_url_allowed(remote_config_url)
     interactive = _interactive(state)
     if use_gateway is None:
@@ -198,6 +198,8 @@ def write_config_files(
         for name, text in contents.items()
         if (home / name).exists() and (home / name).read_text(encoding="utf-8") != text
     ]
+    from pipelex_core.atomic import write_atomically
+
     if conflicts and not force:
         names = ", ".join(str(home / name) for name in conflicts)
         raise PipelexUsageError(

@@ -9,13 +9,16 @@ from __future__ import annotations
 import types
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
 
 from pipelex_core.errors import ConfigurationError
 from pipelex_core.kit import home_or_kit
-from pipelex_core.remote_config import ModelSpec, structure_specs
 from pipelex_core.settings import Settings, read_toml
+
+if TYPE_CHECKING:
+    from pipelex_core.remote_config import ModelSpec
 
 
 @attrs.frozen
@@ -56,6 +59,8 @@ def load_backend(home: Path, name: str) -> ByokBackend:
     path = home_or_kit(home, f"backends/{name}.toml")
     if not path.exists():
         return ByokBackend(name=name, specs=types.MappingProxyType({}), path=None)
+    from pipelex_core.remote_config import structure_specs
+
     document = read_toml(path)
     models = document.get("models", {})
     problems: list[str] = []

@@ -7,6 +7,7 @@ the config's source, BYOK handles are checked against the BYOK specs here.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -14,8 +15,10 @@ from pipelex_core.errors import UnknownModelError
 from pipelex_core.models.byok import ByokBackends
 from pipelex_core.models.deck import Deck
 from pipelex_core.models.routing import Routing
-from pipelex_core.remote_config import ModelSpec
 from pipelex_core.settings import GATEWAY_BACKEND
+
+if TYPE_CHECKING:
+    from pipelex_core.remote_config import ModelSpec
 
 
 @attrs.frozen

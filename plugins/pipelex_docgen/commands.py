@@ -8,17 +8,7 @@ from pathlib import Path
 
 import click
 
-from pipelex_core import (
-    CliState,
-    Outcome,
-    PipelexError,
-    RemoteConfig,
-    remote_config_field,
-    run_command,
-    setup,
-    write_atomically,
-)
-from pipelex_docgen.render import gateway_models_markdown, test_models_json, without_timestamp
+from pipelex_core import CliState, Outcome, PipelexError, run_command
 
 Renderer = Callable[..., str]
 OUTPUT = click.Path(dir_okay=False, path_type=Path)
@@ -45,7 +35,7 @@ def gateway_models(state: CliState, output: Path, check: bool) -> int:
     return run_command(
         state,
         "dev gateway-models",
-        lambda: _generate(state, output, gateway_models_markdown, check=check),
+        lambda: _generate(state, output, "gateway_models_markdown", check=check),
     )
 
 
@@ -55,11 +45,16 @@ def gateway_models(state: CliState, output: Path, check: bool) -> int:
 def test_models(state: CliState, output: Path) -> int:
     """JSON fixture of the Gateway handles per model type (fresh data only)."""
     return run_command(
-        state, "dev test-models", lambda: _generate(state, output, test_models_json, check=False)
+        state, "dev test-models", lambda: _generate(state, output, "test_models_json", check=False)
     )
 
 
-def _generate(state: CliState, output: Path, render: Renderer, *, check: bool) -> Outcome:
+def _generate(state: CliState, output: Path, renderer: str, *, check: bool) -> Outcome:
+    # Registered on every `pipelex` start, run rarely: the work's imports wait until here.
+    from pipelex_core import remote_config_field, setup, write_atomically
+    from pipelex_docgen import render as renderers
+
+    render: Renderer = getattr(renderers, renderer)
     settings = state.settings()
     if not settings.gateway_enabled:
         raise PipelexError(
@@ -75,10 +70,12 @@ def _generate(state: CliState, output: Path, render: Renderer, *, check: bool) -
         check_models=False,
     )
     config = runtime.remote_config
-    assert isinstance(config, RemoteConfig)
+    assert config is not None  # the Gateway is enabled and require_fresh succeeded
     text = render(config, now=dt.datetime.now(dt.UTC), source_url=settings.remote_config_url)
     current = output.read_text(encoding="utf-8") if output.exists() else None
-    up_to_date = current is not None and without_timestamp(current) == without_timestamp(text)
+    up_to_date = current is not None and renderers.without_timestamp(
+        current
+    ) == renderers.without_timestamp(text)
     result = {
         "output": str(output),
         "up_to_date": up_to_date,

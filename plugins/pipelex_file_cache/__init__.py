@@ -6,8 +6,12 @@ Reads need no lock (writes are atomic renames); filelock loads only when a write
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
-from pipelex_core import CachedConfig, FetchedConfig, Settings, hookimpl, redact_url
+from pipelex_core import hookimpl
+
+if TYPE_CHECKING:
+    from pipelex_core import CachedConfig, FetchedConfig, Settings
 
 
 @hookimpl(trylast=True)
@@ -19,6 +23,7 @@ def load_cached_config(settings: Settings) -> CachedConfig | None:
 
 @hookimpl(trylast=True)
 def store_config(fetched: FetchedConfig, settings: Settings) -> None:
+    from pipelex_core import CachedConfig, redact_url
     from pipelex_file_cache.store import write_cache
 
     cached = CachedConfig(

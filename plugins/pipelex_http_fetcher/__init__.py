@@ -7,8 +7,12 @@ with a usable cache to fall back on, only once a stdlib TCP probe found the host
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
-from pipelex_core import FetchedConfig, Settings, hookimpl
+from pipelex_core import hookimpl
+
+if TYPE_CHECKING:
+    from pipelex_core import FetchedConfig, Settings
 
 
 @hookimpl(trylast=True)

@@ -8,7 +8,12 @@ decided once (``source``), the same value that drove the stale warning.
 
 from __future__ import annotations
 
-from pipelex_core import RemoteConfigSource, Runtime, Settings, TelemetryDecision, hookimpl
+from typing import TYPE_CHECKING
+
+from pipelex_core import RemoteConfigSource, TelemetryDecision, hookimpl
+
+if TYPE_CHECKING:
+    from pipelex_core import Runtime, Settings
 
 
 @hookimpl(trylast=True)
