@@ -28,6 +28,19 @@ GATEWAY_BACKEND = "pipelex_gateway"
 BACKENDS_FILE = "backends.toml"
 SERVICE_FILE = "pipelex_service.toml"
 
+#: Every variable pipelex reads (tests and fixtures unset them all for isolation).
+ENVIRONMENT_VARIABLES = (
+    "PIPELEX_HOME",
+    "PIPELEX_REMOTE_CONFIG_URL",
+    "PIPELEX_OFFLINE",
+    "PIPELEX_FETCH_DEADLINE",
+    "PIPELEX_GATEWAY",
+    "PIPELEX_DISABLE_PLUGINS",
+    "PIPELEX_CACHE_LOCK_TIMEOUT",
+    "PIPELEX_TELEMETRY",
+    "DO_NOT_TRACK",
+)
+
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off", ""})
 

@@ -22,7 +22,7 @@ import pytest
 
 from pipelex_core.config_server import ConfigServer, Reply, closed_port_url
 from pipelex_core.plugins import Plugins
-from pipelex_core.settings import Settings
+from pipelex_core.settings import ENVIRONMENT_VARIABLES, Settings
 
 __all__ = [
     "ConfigServer",
@@ -36,17 +36,6 @@ __all__ = [
     "remote_config_server",
 ]
 
-ENVIRONMENT = (
-    "PIPELEX_HOME",
-    "PIPELEX_REMOTE_CONFIG_URL",
-    "PIPELEX_OFFLINE",
-    "PIPELEX_FETCH_DEADLINE",
-    "PIPELEX_GATEWAY",
-    "PIPELEX_DISABLE_PLUGINS",
-    "PIPELEX_CACHE_LOCK_TIMEOUT",
-    "PIPELEX_TELEMETRY",
-    "DO_NOT_TRACK",
-)
 
 _KIND_TYPES = {"img_gen": "img_gen", "extract": "text_extractor", "search": "search"}
 
@@ -95,7 +84,7 @@ def minimal_remote_config(extra_models: dict[str, dict[str, Any]] | None = None)
 @pytest.fixture
 def pipelex_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh ``PIPELEX_HOME`` (set in the environment), other ``PIPELEX_*`` variables unset."""
-    for name in ENVIRONMENT:
+    for name in ENVIRONMENT_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     home = tmp_path / "pipelex-home"
     home.mkdir()

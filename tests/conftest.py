@@ -10,6 +10,7 @@ import pytest
 
 from pipelex_core import Settings
 from pipelex_core.config_server import ConfigServer
+from pipelex_core.settings import ENVIRONMENT_VARIABLES
 
 pytest_plugins = ["pipelex_core.testing"]
 
@@ -17,23 +18,11 @@ FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLE_PATH = FIXTURES / "remote_config.sample.json"
 _SAMPLE: dict[str, Any] = json.loads(SAMPLE_PATH.read_text(encoding="utf-8"))
 
-ENV_VARS = (
-    "PIPELEX_HOME",
-    "PIPELEX_REMOTE_CONFIG_URL",
-    "PIPELEX_OFFLINE",
-    "PIPELEX_FETCH_DEADLINE",
-    "PIPELEX_GATEWAY",
-    "PIPELEX_DISABLE_PLUGINS",
-    "PIPELEX_CACHE_LOCK_TIMEOUT",
-    "PIPELEX_TELEMETRY",
-    "DO_NOT_TRACK",
-)
-
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test sees the developer's PIPELEX_* variables or ~/.pipelex."""
-    for name in ENV_VARS:
+    for name in ENVIRONMENT_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path / "user-home"))
 

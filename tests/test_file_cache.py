@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -204,10 +206,10 @@ HOLD_LOCK = textwrap.dedent(
 )
 
 
-def test_lock_held_elsewhere_times_out_and_the_run_goes_on(
-    settings: Settings, cache_file: Path, sample_payload: dict[str, Any]
-) -> None:
-    cache_file.parent.mkdir(parents=True, mode=0o700)
+@contextlib.contextmanager
+def lock_held_by_another_process(cache_file: Path) -> Iterator[None]:
+    """A real second process holding the cache's filelock until the block ends."""
+    cache_file.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLD_LOCK, f"{cache_file}.lock"],
         stdin=subprocess.PIPE,
@@ -217,6 +219,15 @@ def test_lock_held_elsewhere_times_out_and_the_run_goes_on(
     try:
         assert holder.stdout is not None
         assert holder.stdout.readline() == "locked\n"
+        yield
+    finally:
+        holder.communicate("", timeout=30)
+
+
+def test_lock_held_elsewhere_times_out_and_the_run_goes_on(
+    settings: Settings, cache_file: Path, sample_payload: dict[str, Any]
+) -> None:
+    with lock_held_by_another_process(cache_file):
         with pytest.raises(CacheWriteError, match="held the cache lock"):
             write_cache(
                 cache_file,
@@ -224,8 +235,6 @@ def test_lock_held_elsewhere_times_out_and_the_run_goes_on(
                 lock_timeout=0.2,
             )
         assert not cache_file.exists()
-    finally:
-        holder.communicate("", timeout=30)
 
 
 def test_setup_warns_when_fresh_data_cannot_be_cached(
@@ -233,16 +242,7 @@ def test_setup_warns_when_fresh_data_cannot_be_cached(
 ) -> None:
     from pipelex_core import RemoteConfigSource, setup
 
-    cache_file.parent.mkdir(parents=True, mode=0o700)
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, f"{cache_file}.lock"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None
-        assert holder.stdout.readline() == "locked\n"
+    with lock_held_by_another_process(cache_file):
         settings = Settings.load(
             {
                 "PIPELEX_HOME": str(home),
@@ -255,8 +255,6 @@ def test_setup_warns_when_fresh_data_cannot_be_cached(
             runtime = setup(needs_model_specs=True, settings=settings)
         assert runtime.source is RemoteConfigSource.FRESH
         assert not cache_file.exists()
-    finally:
-        holder.communicate("", timeout=30)
 
 
 def test_stale_lock_file_of_a_dead_process_does_not_block(
