@@ -26,6 +26,7 @@ from pipelex_core import (
     check_url_allowed,
     redact_url,
 )
+from pipelex_http_fetcher.probe import network_error
 from pipelex_http_fetcher.retry import DeadlineRetry
 
 #: A remote config larger than this is refused, without reading it all into memory.
@@ -184,12 +185,7 @@ def _too_large(url: str) -> RemoteConfigFetchError:
 
 
 def _network_error(exc: BaseException, url: str) -> PipelexError:
-    return RemoteConfigFetchError(
-        f"Could not fetch {url}: {_root_cause(exc)}.",
-        "Check the network connection.",
-        url=url,
-        cause=exc,
-    )
+    return network_error(url, _root_cause(exc), exc)
 
 
 def _root_cause(exc: BaseException) -> str:

@@ -49,11 +49,16 @@ def probe(url: str, *, deadline: float) -> None:
         error = TimeoutError("no answer in time")
     if error is None:
         return
-    raise RemoteConfigFetchError(
-        f"Could not fetch {safe_url}: {_reason(error)}.",
+    raise network_error(safe_url, _reason(error), error)
+
+
+def network_error(safe_url: str, reason: str, cause: BaseException) -> RemoteConfigFetchError:
+    """The one wording of "the network failed", for the probe and the fetch alike."""
+    return RemoteConfigFetchError(
+        f"Could not fetch {safe_url}: {reason}.",
         "Check the network connection.",
         url=safe_url,
-        cause=error,
+        cause=cause,
     )
 
 
