@@ -308,3 +308,24 @@ def test_debug_shows_the_traceback(cli: Cli) -> None:
     completed = cli.run("--debug", "run", str(VALID[0]))
     assert completed.code == 3
     assert "Traceback" in completed.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "key", "fragment"),
+    [
+        (("--help",), "help", "Usage: pipelex [OPTIONS] COMMAND"),
+        (("validate", "--help"), "help", "Usage: pipelex validate [OPTIONS] PATHS..."),
+        (("--version",), "version", "pipelex, version "),
+    ],
+)
+def test_help_and_version_are_one_json_object_in_the_agent_face(
+    cli: Cli, args: tuple[str, ...], key: str, fragment: str
+) -> None:
+    completed = cli.agent(*args)
+    assert completed.code == 0
+    envelope = completed.envelope
+    assert envelope["ok"] is True
+    assert envelope["warnings"] == []
+    assert fragment in envelope["result"][key]
+    human = cli.run(*args)
+    assert fragment in human.stdout

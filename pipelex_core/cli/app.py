@@ -6,6 +6,8 @@ the group; every command then reuses them.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import sys
 from collections.abc import Sequence
@@ -13,7 +15,7 @@ from collections.abc import Sequence
 import click
 
 from pipelex_core.cli import bundle_commands, cache_commands, catalogue_commands, doctor, init
-from pipelex_core.cli.face import CliState, emit
+from pipelex_core.cli.face import CliState, Outcome, emit
 from pipelex_core.errors import PipelexError, PipelexUsageError
 from pipelex_core.plugins import Plugins
 from pipelex_core.settings import disabled_plugins_from_env
@@ -42,6 +44,8 @@ def main(argv: Sequence[str] | None = None, *, agent: bool = False) -> None:
         state.plugins.register_commands(cli=cli)
     except PipelexError as exc:
         sys.exit(emit(state, _command_of(args), error=exc))
+    if state.json and _asks_for_text(args):
+        sys.exit(_text_in_envelope(state, args))
     try:
         code = cli.main(args, prog_name="pipelex", standalone_mode=False, obj=state)
     except click.UsageError as exc:
@@ -54,6 +58,22 @@ def main(argv: Sequence[str] | None = None, *, agent: bool = False) -> None:
 def agent_main() -> None:
     """``pipelex-agent``: the same commands, always in the JSON face."""
     main(agent=True)
+
+
+def _asks_for_text(args: Sequence[str]) -> bool:
+    return any(arg in ("-h", "--help", "--version") for arg in args)
+
+
+def _text_in_envelope(state: CliState, args: Sequence[str]) -> int:
+    """In the agent face, ``--help`` and ``--version`` come back inside the one JSON object."""
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        try:
+            cli.main(args, prog_name="pipelex", standalone_mode=False, obj=state)
+        except click.UsageError as exc:
+            return emit(state, _command_of(args), error=exc)
+    key = "version" if "--version" in args else "help"
+    return emit(state, _command_of(args) or key, outcome=Outcome(result={key: buffer.getvalue()}))
 
 
 def _command_of(args: Sequence[str]) -> str | None:
