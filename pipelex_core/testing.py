@@ -46,10 +46,11 @@ def minimal_remote_config(extra_models: dict[str, dict[str, Any]] | None = None)
     Telemetry points at a closed loopback port, so nothing leaves the machine even if a test
     enables it.
     """
+    from pipelex_core.kit import kit_file
     from pipelex_core.models.deck import Deck
-    from pipelex_core.models.references import ModelReference
+    from pipelex_core.settings import read_toml
 
-    deck = Deck.load(Path("/nonexistent-home-uses-the-kit"))
+    deck = Deck.from_document(read_toml(kit_file("deck.toml")))
     models: dict[str, dict[str, Any]] = {}
     references = [
         *(f"@{name}" for name in deck.aliases),
@@ -60,7 +61,7 @@ def minimal_remote_config(extra_models: dict[str, dict[str, Any]] | None = None)
         handle: kind for kind, ref in deck.choice_defaults.items() for handle in deck.resolve(ref)
     }
     for reference in references:
-        for handle in deck.resolve(str(ModelReference.parse(reference))):
+        for handle in deck.resolve(reference):
             models[handle] = {
                 "model_type": _KIND_TYPES.get(kinds.get(handle, "llm"), "llm"),
                 "model_id": handle,
