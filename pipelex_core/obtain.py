@@ -120,7 +120,7 @@ def _confirmed_cache(
     return FetchedConfig(
         payload=cached.payload,
         etag=fetched.etag or cached.etag,
-        source_url=fetched.source_url or cached.source_url or url,
+        source_url=fetched.source_url or cached.source_url or redact_url(url),
     )
 
 

@@ -79,3 +79,25 @@ def test_secrets_never_reach_any_output(cli: Cli, server: ConfigServer) -> None:
         assert API_KEY not in text
     cache = (cli.home / "cache" / "remote_config.json").read_text()
     assert SECRET not in cache
+
+
+def test_a_third_party_fetchers_source_url_is_stored_without_credentials(home: Path) -> None:
+    import json as json_module
+
+    from pipelex_core import FetchedConfig, Plugins, Settings, hookimpl, setup
+    from pipelex_core.testing import minimal_remote_config
+
+    class Fetcher:
+        @hookimpl
+        def fetch_config(self) -> FetchedConfig:
+            return FetchedConfig(
+                payload=minimal_remote_config(),
+                source_url=f"https://user:{SECRET}@mirror.example/rc.json?token={SECRET}",
+            )
+
+    settings = Settings(home=home, gateway_enabled=True)
+    setup(
+        needs_model_specs=True, settings=settings, plugins=Plugins.boot(extra_plugins=[Fetcher()])
+    )
+    stored = json_module.loads((home / "cache" / "remote_config.json").read_bytes())
+    assert stored["source_url"] == "https://mirror.example/rc.json?…"

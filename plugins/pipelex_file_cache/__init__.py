@@ -30,7 +30,7 @@ def store_config(fetched: FetchedConfig, settings: Settings) -> None:
         payload=fetched.payload,
         cached_at=dt.datetime.now(dt.UTC),
         etag=fetched.etag,
-        source_url=fetched.source_url or redact_url(settings.remote_config_url),
+        source_url=redact_url(fetched.source_url or settings.remote_config_url),
     )
     write_cache(settings.cache_path, cached, lock_timeout=settings.cache_lock_timeout)
 
