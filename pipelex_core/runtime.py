@@ -25,20 +25,29 @@ if TYPE_CHECKING:
 
 @attrs.frozen
 class Runtime:
-    """What a run may use: the remote config (if any), its provenance, and the plugins."""
+    """What a run may use: the remote config (if any), its provenance, and the plugins.
+
+    ``remote_config``, ``source`` and ``cached_at`` are read from ``result``, the one record
+    of where the data came from; None for BYOK and for runs that needed no model specs.
+    """
 
     settings: Settings
-    remote_config: RemoteConfig | None = None
-    source: RemoteConfigSource | None = None
-    cached_at: dt.datetime | None = None
+    result: RemoteConfigResult | None = None
     telemetry_enabled: bool = False
     telemetry_reason: str = "not decided"
     plugins: Plugins | None = None
-    result: RemoteConfigResult | None = None
 
     @property
-    def is_cached(self) -> bool:
-        return self.source is not None and self.source.is_cached
+    def remote_config(self) -> RemoteConfig | None:
+        return None if self.result is None else self.result.config
+
+    @property
+    def source(self) -> RemoteConfigSource | None:
+        return None if self.result is None else self.result.source
+
+    @property
+    def cached_at(self) -> dt.datetime | None:
+        return None if self.result is None else self.result.cached_at
 
 
 def setup(
@@ -86,14 +95,7 @@ def setup(
         resolver = model_resolver(settings, result.config)
         resolved = [resolver.resolve(ref) for ref in resolver.deck.choice_defaults.values()]
         validate_gateway_models(plugins, result, gateway_handles(resolved))
-    runtime = Runtime(
-        settings=settings,
-        result=result,
-        remote_config=result.config,
-        source=result.source,
-        cached_at=result.cached_at,
-        plugins=plugins,
-    )
+    runtime = Runtime(settings=settings, result=result, plugins=plugins)
     return _ready(plugins, settings, needs_inference, runtime)
 
 

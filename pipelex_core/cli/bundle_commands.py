@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from pipelex_core.cli.face import CliState, Outcome, remote_config_field, run_command
 from pipelex_core.errors import InferenceNotAvailableError
+
+if TYPE_CHECKING:
+    from pipelex_core.runtime import Runtime
 
 PATH = click.Path(exists=True, path_type=Path)
 
@@ -64,7 +67,7 @@ def _validate(state: CliState, paths: tuple[Path, ...]) -> Outcome:
         "files": [bundle.file for bundle in library.bundles],
         "pipes": sorted(checked.checked.pipes),
         "models": _distinct(models),
-        "remote_config": remote_config_field(checked.runtime),
+        "remote_config": remote_config_field(checked.runtime.result),
     }
     count = len(checked.checked.pipes)
     text = (
@@ -86,7 +89,7 @@ def _inputs(state: CliState, path: Path, pipe_name: str | None) -> Outcome:
         "pipe": pipe.code,
         "inputs": [spec.as_dict() for spec in specs],
         "example": example,
-        "remote_config": remote_config_field(checked.runtime),
+        "remote_config": remote_config_field(checked.runtime.result),
     }
     lines = [
         f"Pipe {pipe.code!r} takes {len(specs) or 'no'} input{'s' if len(specs) != 1 else ''}:"
@@ -123,7 +126,7 @@ def _run(
         "inputs_generated": inputs_file is None,
         "output": outcome.output,
         "trace": list(outcome.trace),
-        "remote_config": remote_config_field(checked.runtime),
+        "remote_config": remote_config_field(checked.runtime.result),
     }
     lines = [f"Dry run of {pipe.code!r}{_provenance(checked.runtime)} (no inference):"]
     for step in outcome.trace:
@@ -134,11 +137,12 @@ def _run(
     return Outcome(result=result, text="\n".join(lines))
 
 
-def _provenance(runtime: Any) -> str:
-    if runtime.source is None:
+def _provenance(runtime: Runtime) -> str:
+    result = runtime.result
+    if result is None:
         return " (BYOK)"
-    if runtime.source.is_cached:
-        return f" (Gateway catalogue cached at {runtime.cached_at.isoformat()})"
+    if result.source.is_cached and result.cached_at is not None:
+        return f" (Gateway catalogue cached at {result.cached_at.isoformat()})"
     return " (fresh Gateway catalogue)"
 
 

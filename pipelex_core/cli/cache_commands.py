@@ -60,7 +60,6 @@ def refresh(state: CliState) -> int:
 def _refresh(state: CliState) -> Outcome:
     from pipelex_core.cli.cache_inspect import inspect_cache
     from pipelex_core.obtain import obtain_remote_config
-    from pipelex_core.runtime import Runtime
 
     settings = state.settings()
     if not settings.gateway_enabled:
@@ -68,13 +67,13 @@ def _refresh(state: CliState) -> Outcome:
             "The Pipelex Gateway is disabled, so there is no remote config to cache.",
             "Enable it with `pipelex init --gateway --accept-terms` (or PIPELEX_GATEWAY=1).",
         )
-    obtained = obtain_remote_config(_plugins(state, settings), settings, require_fresh=True)
-    report, _ = inspect_cache(_plugins(state, settings), settings)
-    runtime = Runtime(settings=settings, source=obtained.result.source)
+    plugins = _plugins(state, settings)
+    obtained = obtain_remote_config(plugins, settings, require_fresh=True)
+    report, _ = inspect_cache(plugins, settings)
     result = {
         "cache": report,
         "stored": obtained.stored,
-        "remote_config": remote_config_field(runtime),
+        "remote_config": remote_config_field(obtained.result),
     }
     models = len(obtained.result.config.backend_model_specs)
     text = (

@@ -44,7 +44,7 @@ def _models(state: CliState, only: str | None) -> Outcome:
     if only is not None:
         rows = [row for row in rows if row["backend"] == only]
     rows.sort(key=lambda row: (row["backend"], row["type"], row["handle"]))
-    result = {"models": rows, "remote_config": remote_config_field(runtime)}
+    result = {"models": rows, "remote_config": remote_config_field(runtime.result)}
     width = max((len(row["handle"]) for row in rows), default=6)
     lines = [f"{'handle':<{width}}  {'backend':<16} {'type':<15} source   inputs -> outputs"]
     lines += [

@@ -23,7 +23,7 @@ from pipelex_core.settings import Settings
 
 if TYPE_CHECKING:
     from pipelex_core.plugins import Plugins
-    from pipelex_core.runtime import Runtime
+    from pipelex_core.results import RemoteConfigResult
 
 EXIT_OK = 0
 EXIT_VERDICT = 1
@@ -57,13 +57,14 @@ class CliState:
         return Settings.load()
 
 
-def remote_config_field(runtime: Runtime) -> dict[str, Any] | None:
-    """The envelope's ``remote_config``: provenance of the catalogue, None for BYOK."""
-    if runtime.source is None:
+def remote_config_field(result: RemoteConfigResult | None) -> dict[str, Any] | None:
+    """The envelope's ``remote_config``: provenance of the catalogue (``runtime.result``),
+    None for BYOK."""
+    if result is None:
         return None
     return {
-        "source": runtime.source.value,
-        "cached_at": runtime.cached_at.isoformat() if runtime.cached_at else None,
+        "source": result.source.value,
+        "cached_at": result.cached_at.isoformat() if result.cached_at else None,
     }
 
 

@@ -124,7 +124,6 @@ def _init(
 def _prime(state: CliState, settings: Settings, result: dict[str, Any], lines: list[str]) -> None:
     from pipelex_core.obtain import obtain_remote_config
     from pipelex_core.plugins import Plugins
-    from pipelex_core.runtime import Runtime
 
     plugins = state.plugins or Plugins.boot(disabled=settings.disabled_plugins)
     try:
@@ -143,9 +142,7 @@ def _prime(state: CliState, settings: Settings, result: dict[str, Any], lines: l
     result["cache_primed"] = obtained.stored
     if not obtained.stored:
         result["cache_priming_error"] = "the fetched config could not be written to the cache"
-    result["remote_config"] = remote_config_field(
-        Runtime(settings=settings, source=obtained.result.source, cached_at=None)
-    )
+    result["remote_config"] = remote_config_field(obtained.result)
     models = len(obtained.result.config.backend_model_specs)
     lines.append(
         f"Primed the cache with {models} Gateway models ({settings.cache_path})."

@@ -81,7 +81,7 @@ def _generate(state: CliState, output: Path, renderer: str, *, check: bool) -> O
         "up_to_date": up_to_date,
         "written": False,
         "models": len(config.backend_model_specs),
-        "remote_config": remote_config_field(runtime),
+        "remote_config": remote_config_field(runtime.result),
     }
     if check:
         if up_to_date:
