@@ -78,7 +78,3 @@ def spec_checker(defaults: dict[str, Any]) -> Callable[[dict[str, Any]], bool]:
         return all(key in raw for key in must_have)
 
     return check
-
-
-def spec_is_valid(raw: dict[str, Any], defaults: dict[str, Any]) -> bool:
-    return spec_checker(defaults)(raw)

@@ -240,13 +240,13 @@ spec_keys = st.sampled_from(
 def test_fast_check_agrees_with_the_converter(spec: dict[str, Any]) -> None:
     from pipelex_core.remote_config import ModelSpec as Spec
     from pipelex_core.remote_config import _structure
-    from pipelex_core.spec_check import spec_is_valid
+    from pipelex_core.spec_check import spec_checker
 
     problems: list[str] = []
     _structure(spec, Spec, "$", problems)
-    assert spec_is_valid(spec, {}) == (problems == []), problems
+    assert spec_checker({})(spec) == (problems == []), problems
     # the same verdict when part of the spec comes from the table's defaults
     keys = sorted(spec)
     defaults = {key: spec[key] for key in keys[::2]}
     raw = {key: spec[key] for key in keys[1::2]}
-    assert spec_is_valid(raw, defaults) == (problems == [])
+    assert spec_checker(defaults)(raw) == (problems == [])

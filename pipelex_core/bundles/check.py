@@ -8,7 +8,7 @@ default an operator falls back on). Anything else a bundle holds is accepted unt
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 
 import attrs
 
@@ -281,7 +281,3 @@ def _model_reference(
         )
         return None, None
     return default, kind
-
-
-def resolved_models(uses: Sequence[ModelUse]) -> list[ResolvedModel]:
-    return [use.resolved for use in uses]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import attrs
 
-from pipelex_core.bundles.check import CheckedLibrary, check_library, resolved_models
+from pipelex_core.bundles.check import CheckedLibrary, check_library
 from pipelex_core.bundles.library import load_library
 from pipelex_core.models.resolution import ResolvedModel, check_byok_models, gateway_handles
 from pipelex_core.plugins import Plugins
@@ -32,7 +32,7 @@ def check_bundles(
     runtime = setup(needs_model_specs=True, settings=settings, plugins=plugins, check_models=False)
     resolver = model_resolver(settings, runtime.remote_config)
     checked = check_library(load_library(paths), resolver)
-    models = resolved_models(checked.model_uses)
+    models = [use.resolved for use in checked.model_uses]
     check_byok_models(models)
     if runtime.result is not None and runtime.plugins is not None:
         validate_gateway_models(runtime.plugins, runtime.result, gateway_handles(models))

@@ -87,16 +87,6 @@ class Deck:
         """The candidate handles of a reference, in order; an unknown name is an error."""
         return self._resolve(ModelReference.parse(reference), ())
 
-    def choice_default(self, kind: str) -> str:
-        try:
-            return self.choice_defaults[kind]
-        except KeyError:
-            raise ConfigurationError(
-                f"The deck has no choice default for {kind!r} operators.",
-                f'Add `{kind} = "…"` under [choice_defaults] in {self.path or DECK_FILE}.',
-                path=self.path,
-            ) from None
-
     def _resolve(self, ref: ModelReference, seen: tuple[ModelReference, ...]) -> tuple[str, ...]:
         if ref in seen:
             chain = " -> ".join(str(r) for r in (*seen, ref))

@@ -97,8 +97,7 @@ def _fetch(url: str, *, etag: str | None, deadline: float, fail_fast: bool) -> F
 
 
 def _session(deadline: float, *, fail_fast: bool) -> requests.Session:
-    session = requests.Session()
-    session.trust_env = True
+    session = requests.Session()  # trusts the environment's proxy settings, as users expect
     adapter = HTTPAdapter(
         max_retries=DeadlineRetry.for_fetch(deadline=deadline, fail_fast=fail_fast)
     )
