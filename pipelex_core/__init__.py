@@ -35,7 +35,13 @@ if TYPE_CHECKING:
     )
     from pipelex_core.cli.face import CliState, Outcome, remote_config_field, run_command
     from pipelex_core.obtain import RemoteConfigCacheWriteWarning
-    from pipelex_core.plugins import PluginHookError, PluginInfo, PluginLoadError, Plugins
+    from pipelex_core.plugins import (
+        PluginError,
+        PluginHookError,
+        PluginInfo,
+        PluginLoadError,
+        Plugins,
+    )
     from pipelex_core.remote_config import ModelSpec, PosthogConfig, RemoteConfig
     from pipelex_core.results import (
         CachedConfig,
@@ -61,6 +67,7 @@ _LAZY = {
     "remote_config_field": "pipelex_core.cli.face",
     "run_command": "pipelex_core.cli.face",
     "RemoteConfigCacheWriteWarning": "pipelex_core.obtain",
+    "PluginError": "pipelex_core.plugins",
     "PluginHookError": "pipelex_core.plugins",
     "PluginInfo": "pipelex_core.plugins",
     "PluginLoadError": "pipelex_core.plugins",
@@ -109,6 +116,7 @@ __all__ = [
     "ModelSpec",
     "Outcome",
     "PipelexError",
+    "PluginError",
     "PluginHookError",
     "PluginInfo",
     "PluginLoadError",

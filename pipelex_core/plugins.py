@@ -41,38 +41,47 @@ def _version() -> str | None:
         return None
 
 
-class PluginLoadError(ConfigurationError):
-    """A plugin could not be loaded: it is never skipped silently."""
+class PluginError(ConfigurationError):
+    """A broken plugin, named with its distribution and how to skip it: never skipped silently."""
 
-    def __init__(self, name: str, distribution: str | None, detail: str) -> None:
+    domain = "plugin"
+
+    def __init__(self, name: str, distribution: str | None, what: str, remedy: str) -> None:
         dist = f" (distribution {distribution})" if distribution else ""
         super().__init__(
-            f"Plugin {name!r}{dist} failed to load: {detail}",
-            f"Fix or uninstall it, or skip it with PIPELEX_DISABLE_PLUGINS={name}.",
+            f"Plugin {name!r}{dist} {what}",
+            f"{remedy}, or skip it with PIPELEX_DISABLE_PLUGINS={name}.",
         )
         self.name = name
         self.distribution = distribution
 
+    def details(self) -> dict[str, object]:
+        return {"plugin": self.name, "distribution": self.distribution}
 
-class PluginHookError(PipelexError):
-    """A plugin's hook failed with an unexpected exception: the plugin is broken."""
 
-    domain = "plugin"
+class PluginLoadError(PluginError):
+    """A plugin failed to import, or implements a hook that does not exist."""
+
+    def __init__(self, name: str, distribution: str | None, detail: str) -> None:
+        super().__init__(name, distribution, f"failed to load: {detail}", "Fix or uninstall it")
+
+
+class PluginHookError(PluginError):
+    """A plugin's hook failed with an unexpected exception."""
 
     def __init__(
         self, name: str, distribution: str | None, hook: str, error: BaseException
     ) -> None:
-        dist = f" (distribution {distribution})" if distribution else ""
         super().__init__(
-            f"Plugin {name!r}{dist} failed in hook {hook}: {type(error).__name__}: {error}",
-            f"Fix or upgrade it, or skip it with PIPELEX_DISABLE_PLUGINS={name}.",
+            name,
+            distribution,
+            f"failed in hook {hook}: {type(error).__name__}: {error}",
+            "Fix or upgrade it",
         )
-        self.name = name
-        self.distribution = distribution
         self.hook = hook
 
     def details(self) -> dict[str, object]:
-        return {"plugin": self.name, "distribution": self.distribution, "hook": self.hook}
+        return {**super().details(), "hook": self.hook}
 
 
 @attrs.frozen
