@@ -160,20 +160,7 @@ def _fall_back(
             cache_error=cache.error,
             cache_refused=refused,
         )
-    state = cache
-    config: RemoteConfig | None = None
-    if cache.cached is not None:
-        try:
-            config = RemoteConfig.from_payload(cache.cached.payload)
-        except RemoteConfigValidationError as exc:
-            problems = "; ".join(exc.problems[:3])
-            state = _CacheState(
-                None,
-                CacheUnusableError(
-                    f"its payload fails the remote-config schema ({problems})",
-                    path=settings.cache_path,
-                ),
-            )
+    config, state = _validated(cache, settings)
     if config is None or state.cached is None:
         raise RemoteConfigUnavailableError(
             f"The Pipelex Gateway remote config is unavailable: {reason}, and "
@@ -189,6 +176,18 @@ def _fall_back(
         config=config, source=RemoteConfigSource.CACHED, cached_at=state.cached.cached_at
     )
     return Obtained(result, fallback_reason=reason)
+
+
+def _validated(cache: _CacheState, settings: Settings) -> tuple[RemoteConfig | None, _CacheState]:
+    """The cached payload as a model; a payload failing the schema makes the cache unusable."""
+    if cache.cached is None:
+        return None, cache
+    try:
+        return RemoteConfig.from_payload(cache.cached.payload), cache
+    except RemoteConfigValidationError as exc:
+        problems = "; ".join(exc.problems[:3])
+        reason = f"its payload fails the remote-config schema ({problems})"
+        return None, _CacheState(None, CacheUnusableError(reason, path=settings.cache_path))
 
 
 def _cold_hint(settings: Settings) -> str:
