@@ -262,3 +262,56 @@ def test_hook_errors_of_the_pipelex_family_pass_through(home: Path) -> None:
     with pytest.raises(PipelexError, match="policy says no") as raised:
         setup(settings=Settings(home=home), plugins=Plugins.boot(extra_plugins=[Strict()]))
     assert type(raised.value) is PipelexError
+
+
+CRASHING_COMMAND = (
+    "import click\n"
+    "from pipelex_core import hookimpl, run_command\n"
+    "@click.command()\n"
+    "@click.pass_obj\n"
+    "def crash(state):\n"
+    "    def body():\n"
+    "        return {}['missing']\n"
+    "    return run_command(state, 'crash', body)\n"
+    "@hookimpl\n"
+    "def register_commands(cli):\n"
+    "    cli.add_command(crash)\n"
+)
+
+
+def test_an_unexpected_failure_is_exit_4_in_both_faces(tmp_path: Path) -> None:
+    """SPEC §9's exit 4: a bug (here a plugin command's KeyError) is reported, not a crash."""
+    from tests.cli_runner import BIN, REPO
+
+    install_fake_distribution(tmp_path, CRASHING_COMMAND)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(tmp_path),
+        "PIPELEX_HOME": str(tmp_path / "h"),
+    }
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(BIN / "pipelex"), *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+            cwd=REPO,
+        )
+
+    agent = run("--json", "crash")
+    assert agent.returncode == 4
+    envelope = json.loads(agent.stdout)
+    assert envelope["ok"] is False
+    assert envelope["error"]["type"] == "InternalError"
+    assert envelope["error"]["message"] == "KeyError: 'missing'"
+    assert "--debug" in envelope["error"]["hint"]
+    human = run("crash")
+    assert human.returncode == 4
+    assert "Error: KeyError: 'missing'" in human.stderr
+    assert "Traceback" not in human.stderr
+    debug = run("--debug", "crash")
+    assert debug.returncode == 4
+    assert "Traceback (most recent call last)" in debug.stderr

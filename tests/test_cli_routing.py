@@ -1,0 +1,86 @@
+"""Routing (SPEC §8) through the installed command: which backend serves each handle."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipelex_core.config_server import ConfigServer
+from tests.cli_runner import Cli, Completed
+
+
+def bundle(tmp_path: Path, model: str) -> str:
+    path = tmp_path / f"{model.replace('/', '_')}.mthds"
+    path.write_text(f'[pipe.a]\ntype = "PipeLLM"\nmodel = "{model}"\n')
+    return str(path)
+
+
+def backends(home: Path, *, gateway: bool, disabled: tuple[str, ...] = ()) -> None:
+    lines = [f"[pipelex_gateway]\nenabled = {'true' if gateway else 'false'}"]
+    for name in ("openai", "anthropic", "google", "mistral", "linkup"):
+        enabled = "false" if name in disabled else "true"
+        lines.append(f"[{name}]\nenabled = {enabled}")
+    (home / "backends.toml").write_text("\n".join(lines) + "\n")
+
+
+def models_of(completed: Completed) -> list[tuple[str, str]]:
+    return [(m["handle"], m["backend"]) for m in completed.envelope["result"]["models"]]
+
+
+def test_a_route_sends_a_gateway_handle_to_an_enabled_byok_backend(
+    cli: Cli, server: ConfigServer, tmp_path: Path
+) -> None:
+    backends(cli.home, gateway=True)
+    (cli.home / "routing.toml").write_text('[routes]\n"claude-*" = "anthropic"\n')
+    cli.env["PIPELEX_REMOTE_CONFIG_URL"] = server.url
+    routed = cli.agent("validate", bundle(tmp_path, "claude-4.8-opus"))
+    assert routed.code == 0, routed.stdout
+    assert models_of(routed) == [("claude-4.8-opus", "anthropic")]
+    unrouted = cli.agent("validate", bundle(tmp_path, "gpt-4o"))
+    assert models_of(unrouted) == [("gpt-4o", "pipelex_gateway")]
+    # a routed handle is checked against the BYOK specs, not the Gateway catalogue
+    missing = cli.agent("validate", bundle(tmp_path, "claude-9-imaginary"))
+    assert missing.code == 1
+    assert missing.envelope["error"]["type"] == "UnknownModelError"
+    assert "'claude-9-imaginary' on backend 'anthropic'" in missing.envelope["error"]["message"]
+
+
+def test_a_route_to_a_disabled_backend_is_ignored(
+    cli: Cli, server: ConfigServer, tmp_path: Path
+) -> None:
+    backends(cli.home, gateway=True, disabled=("anthropic",))
+    (cli.home / "routing.toml").write_text('[routes]\n"claude-*" = "anthropic"\n')
+    cli.env["PIPELEX_REMOTE_CONFIG_URL"] = server.url
+    completed = cli.agent("validate", bundle(tmp_path, "claude-4.8-opus"))
+    assert completed.code == 0, completed.stdout
+    assert models_of(completed) == [("claude-4.8-opus", "pipelex_gateway")]
+
+
+def test_byok_uses_the_first_enabled_backend_that_lists_the_handle(
+    cli: Cli, tmp_path: Path
+) -> None:
+    backends(cli.home, gateway=False)
+    served = cli.agent("validate", bundle(tmp_path, "gemini-3.1-pro"))
+    assert models_of(served) == [("gemini-3.1-pro", "google")]
+    backends(cli.home, gateway=False, disabled=("google",))
+    unserved = cli.agent("validate", bundle(tmp_path, "gemini-3.1-pro"))
+    assert unserved.code == 1
+    assert unserved.envelope["error"]["type"] == "UnknownModelError"
+    assert unserved.envelope["error"]["model"] == "gemini-3.1-pro"
+
+
+def test_a_home_spec_file_replaces_the_kits(cli: Cli, tmp_path: Path) -> None:
+    (cli.home / "backends").mkdir()
+    (cli.home / "backends" / "openai.toml").write_text(
+        '[defaults]\nsdk = "openai"\nmodel_type = "llm"\n'
+        '[models."my-fine-tune"]\nmodel_id = "ft:gpt-4o:me"\n'
+    )
+    mine = cli.agent("validate", bundle(tmp_path, "my-fine-tune"))
+    assert models_of(mine) == [("my-fine-tune", "openai")]
+    # gpt-4o was in the kit's openai.toml only, and no other kit backend lists it
+    replaced = cli.agent("validate", bundle(tmp_path, "gpt-4o"))
+    assert replaced.code == 1
+    assert replaced.envelope["error"]["model"] == "gpt-4o"
+    listed = cli.agent("models", "--backend", "openai")
+    assert [(r["handle"], r["source"]) for r in listed.envelope["result"]["models"]] == [
+        ("my-fine-tune", "home")
+    ]
