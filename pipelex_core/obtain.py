@@ -78,7 +78,7 @@ def obtain_remote_config(
         )
 
     fetch_settings = settings
-    if cache.cached is not None:
+    if cache.cached is not None and not require_fresh:  # only a permitted fallback hurries
         fetch_settings = attrs.evolve(
             settings,
             fetch_deadline=min(settings.fetch_deadline, FALLBACK_FETCH_DEADLINE),

@@ -428,3 +428,21 @@ def test_row_12_hanging_server_is_bounded_by_the_deadline(
             settings=make_settings(server.url, PIPELEX_FETCH_DEADLINE="0.5"),
         )
     assert "within 0.5s" in raised.value.message
+
+
+def test_row_7_require_fresh_keeps_the_full_retry_budget_even_with_a_cache(
+    server: ConfigServer, make_settings: SettingsFactory
+) -> None:
+    """The cache cannot stand in when fresh data is required, so the fetch must not give up
+    early as it does when a fallback is allowed: a Retry-After of 2 s is waited out."""
+    prime_cache(server, make_settings)
+    server.requests.clear()
+    server.enqueue(Reply(status=503, headers={"Retry-After": "2"}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        runtime = setup(
+            needs_model_specs=True, require_fresh=True, settings=make_settings(server.url)
+        )
+    assert runtime.source is RemoteConfigSource.FRESH
+    first, second = server.requests
+    assert second.at - first.at >= 2.0
