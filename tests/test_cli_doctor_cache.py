@@ -58,6 +58,17 @@ def test_doctor_reachable_gateway(cli: Cli, server: ConfigServer) -> None:
     completed = cli.agent("doctor")
     assert completed.code == 0
     assert completed.envelope["result"]["gateway"]["reachable"] is True
+    assert completed.envelope["result"]["telemetry"] == {
+        "enabled": True,
+        "reason": "Gateway inference run on a fresh remote config",
+        "applies_to": "inference runs",
+    }
+    opted_out = cli.agent("doctor", DO_NOT_TRACK="1")
+    assert opted_out.envelope["result"]["telemetry"]["enabled"] is False
+    assert "opted out" in opted_out.envelope["result"]["telemetry"]["reason"]
+    offline = cli.agent("doctor", PIPELEX_REMOTE_CONFIG_URL=closed_port_url())
+    assert offline.envelope["result"]["telemetry"]["enabled"] is False
+    assert "cached runs send nothing" in offline.envelope["result"]["telemetry"]["reason"]
 
 
 def test_doctor_gateway_without_cache_or_network_needs_action(cli: Cli) -> None:
