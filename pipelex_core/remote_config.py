@@ -209,8 +209,9 @@ def _problems(exc: BaseException, path: str) -> list[str]:
     lines = cattrs.transform_error(exc, path=path, format_exception=_format)
     rendered = []
     for line in lines:
-        message, _, where = line.rpartition(" @ ")
-        rendered.append(f"{where}: {message}" if message else line)
+        # "message @ $.path": split at the path's start, since a handle may itself hold " @ "
+        message, found, where = line.partition(" @ $")
+        rendered.append(f"${where}: {message}" if found else line)
     return rendered
 
 

@@ -250,3 +250,15 @@ def test_fast_check_agrees_with_the_converter(spec: dict[str, Any]) -> None:
     defaults = {key: spec[key] for key in keys[::2]}
     raw = {key: spec[key] for key in keys[1::2]}
     assert spec_checker(defaults)(raw) == (problems == [])
+
+
+def test_a_handle_holding_the_separator_is_reported_at_its_path() -> None:
+    """Found by the property test: a handle containing " @ " once split the message wrongly."""
+    with pytest.raises(RemoteConfigValidationError) as raised:
+        RemoteConfig.from_payload(
+            {"posthog": {}, "aws_region": "r", "backend_model_specs": {" @ ": {}}}
+        )
+    assert (
+        "$.backend_model_specs[' @ '].model_type: required field missing" in raised.value.problems
+    )
+    assert all(problem.startswith("$") for problem in raised.value.problems)
