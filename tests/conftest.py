@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -77,3 +78,12 @@ def cli(home: Path) -> Any:
     from tests.cli_runner import Cli
 
     return Cli(home=home)
+
+
+# Property tests explore at random on a developer's machine (and keep what they find in
+# .hypothesis/); CI replays a fixed derivation so that a landing never depends on luck.
+from hypothesis import settings as hypothesis_settings  # noqa: E402
+
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
