@@ -1,5 +1,5 @@
 """``python -m pipelex_core``: the ``pipelex`` command."""
 
-from pipelex_core.cli.app import main
+from pipelex_core.cli.entry import main
 
 main()

@@ -1,4 +1,4 @@
-"""The root ``pipelex`` group, its two entry points, and the built-in command groups.
+"""The root ``pipelex`` group, its `main` (both faces), and the built-in command groups.
 
 Plugins are booted once, before parsing, because ``register_commands`` adds commands to
 the group; every command then reuses them.
@@ -53,11 +53,6 @@ def main(argv: Sequence[str] | None = None, *, agent: bool = False) -> None:
     except click.Abort:
         sys.exit(emit(state, _command_of(args), error=PipelexUsageError("Aborted.")))
     sys.exit(code if isinstance(code, int) else 0)
-
-
-def agent_main() -> None:
-    """``pipelex-agent``: the same commands, always in the JSON face."""
-    main(agent=True)
 
 
 def _asks_for_text(args: Sequence[str]) -> bool:
