@@ -171,7 +171,9 @@ def command_benchmarks(rounds: int, workdir: Path) -> None:
             environment(fresh_home, PIPELEX_REMOTE_CONFIG_URL=server.url, **gateway),
         )
         help_ = Command("pipelex --help", [pipelex, "--help"], environment(byok_home))
+        core, core_and_stack = stack_floor_commands(environment(byok_home))
         commands = [baseline, byok, cached_refused, cached_offline, fresh, help_]
+        commands += [core, core_and_stack]
         if has_unshare:
             byok_netns = Command(
                 "validate, BYOK, no network namespace",
@@ -207,6 +209,7 @@ def command_benchmarks(rounds: int, workdir: Path) -> None:
         if has_unshare:
             ratio_row(cached_dns, byok_netns, 1.25, "≤ 1.25× BYOK (same namespace)")
         ratio_row(fresh, cached_offline, 1.5, "≤ 1.5× cached")
+        stack_floor_rows(fresh, cached_offline, core, core_and_stack)
         for command in (byok, help_, cached_offline):
             peak = max(command.rss_mb)
             row(f"peak RSS: {command.name}", 0, 0, 0, f"{peak:.1f} MB", "< 40 MB", peak < 40)
@@ -273,6 +276,53 @@ def command_benchmarks(rounds: int, workdir: Path) -> None:
         fix_rss_rows()
 
 
+#: What a cached ``validate`` imports, in the process the console script sets up.
+CORE_IMPORTS = (
+    "import gc; from pipelex_core.cli.entry import SHORT_RUN_GC_THRESHOLD; "
+    "gc.set_threshold(*SHORT_RUN_GC_THRESHOLD); "
+    "import pipelex_core.cli.app, pipelex_core.obtain, pipelex_core.bundles.service, "
+    "pipelex_file_cache.store, pipelex_http_fetcher.probe"
+)
+
+
+def stack_floor_commands(env: dict[str, str]) -> tuple[Command, Command]:
+    """The core's imports with and without the fetch stack (requests, urllib3, ssl, filelock):
+    their difference is what any fresh fetch through that stack must add to a cached run."""
+    freeze = "; gc.freeze()"  # as the console script does before exit
+    core = Command("imports of a cached run", [sys.executable, "-c", CORE_IMPORTS + freeze], env)
+    with_stack = Command(
+        "imports of a cached run + requests, filelock",
+        [sys.executable, "-c", CORE_IMPORTS + "; import requests, filelock" + freeze],
+        env,
+    )
+    return core, with_stack
+
+
+def stack_floor_rows(fresh: Command, cached: Command, core: Command, with_stack: Command) -> None:
+    """How close the fresh run is to the floor that the contract's stack sets."""
+    stack = with_stack.median - core.median
+    floor = (cached.median + stack) / cached.median
+    own = fresh.median - cached.median - stack
+    row(
+        "import of requests + urllib3 + ssl + filelock, after the core",
+        stack,
+        stack,
+        stack,
+        f"floor for the fresh run: {floor:.2f}× cached",
+        "—",
+        None,
+    )
+    row(
+        "fresh fetch beyond that import (probe, request, parse, locked atomic write)",
+        own,
+        own,
+        own,
+        f"{own / cached.median:.2f}× cached",
+        "—",
+        None,
+    )
+
+
 def _timed_failures(command: Command, runs: int) -> list[float]:
     times = []
     for _ in range(runs):
@@ -286,6 +336,8 @@ def fix_rss_rows() -> None:
     for entry in ROWS:
         if entry["scenario"].startswith(("peak RSS", "304")):
             entry["median"] = entry["min–max"] = "—"
+        if entry["scenario"].startswith(("import of requests", "fresh fetch beyond")):
+            entry["min–max"] = "—"
 
 
 def timeit(function: Callable[[], object], repeat: int) -> float:
@@ -449,7 +501,7 @@ def _pydantic_loader() -> Callable[[bytes], object] | None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rounds", type=int, default=15, help="runs of each command (default 15)")
+    parser.add_argument("--rounds", type=int, default=25, help="runs of each command (default 25)")
     parser.add_argument("--sizes", default="100,1000,10000,50000", help="catalogue sizes")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
