@@ -136,8 +136,20 @@ class Settings:
 
 
 def home_from_env(env: Mapping[str, str]) -> Path:
-    """``PIPELEX_HOME``, default ``~/.pipelex``; needs no file to be readable."""
-    return Path(env.get("PIPELEX_HOME") or Path.home() / ".pipelex").expanduser()
+    """``PIPELEX_HOME``, default ``~/.pipelex``: absent (nothing configured yet) or a directory.
+
+    Checked here, once, so that a file in its place is named as such instead of surfacing as
+    "cannot read <home>/backends.toml" from whichever file happens to be read first."""
+    home = Path(env.get("PIPELEX_HOME") or Path.home() / ".pipelex").expanduser()
+    if home.exists() and not home.is_dir():
+        source = "PIPELEX_HOME" if env.get("PIPELEX_HOME") else "The default PIPELEX_HOME"
+        raise ConfigurationError(
+            f"{source}={home} is not a directory.",
+            "Point PIPELEX_HOME at a directory (`pipelex init` creates it), or move the file "
+            "out of the way.",
+            path=home,
+        )
+    return home
 
 
 def disabled_plugins_from_env(env: Mapping[str, str]) -> frozenset[str]:
@@ -157,10 +169,16 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigurationError(
             f"{path}: invalid TOML: {exc}", f"Fix or remove {path}.", path=path
         ) from None
+    except IsADirectoryError:
+        raise ConfigurationError(
+            f"{path}: is a directory, not a TOML file.",
+            f"Move {path} out of the way (or run `pipelex doctor` to see every config file).",
+            path=path,
+        ) from None
     except OSError as exc:
         raise ConfigurationError(
             f"{path}: cannot be read: {exc.strerror or exc}",
-            f"Check the permissions of {path}.",
+            f"Check that {path} is a file you can read.",
             path=path,
         ) from None
 

@@ -29,6 +29,20 @@ def test_default_home_is_dot_pipelex(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     assert Settings.load().home == tmp_path / ".pipelex"
 
 
+def test_a_default_home_that_is_a_file_is_named(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("PIPELEX_HOME", raising=False)
+    (tmp_path / ".pipelex").write_text("not a directory")
+    with pytest.raises(ConfigurationError) as caught:
+        Settings.load()
+    assert caught.value.message == (
+        f"The default PIPELEX_HOME={tmp_path / '.pipelex'} is not a directory."
+    )
+    assert caught.value.path == tmp_path / ".pipelex"
+
+
 def test_files_are_read(home: Path) -> None:
     (home / "backends.toml").write_text("[pipelex_gateway]\nenabled = true\n")
     (home / "pipelex_service.toml").write_text(

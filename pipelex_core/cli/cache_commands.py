@@ -127,7 +127,12 @@ def _export(state: CliState, file: Path) -> Outcome:
     try:
         write_atomically(file, encode_envelope(cached))
     except OSError as exc:
-        raise PipelexUsageError(f"Cannot write {file}: {exc.strerror or exc}.") from None
+        hint = (
+            f"Create {file.parent} first, or export to another path."
+            if not file.parent.is_dir()
+            else f"Check that you can write to {file.parent}."
+        )
+        raise PipelexUsageError(f"Cannot write {file}: {exc.strerror or exc}.", hint) from None
     return Outcome(
         result={"file": str(file), "cached_at": report["cached_at"], "models": report["models"]},
         text=f"Exported the cache from {report['cached_at']} "

@@ -16,7 +16,7 @@ import attrs
 import click
 
 from pipelex_core.cli.face import CliState, Outcome, run_command
-from pipelex_core.errors import PipelexError
+from pipelex_core.errors import ConfigurationError, PipelexError
 from pipelex_core.kit import home_or_kit
 from pipelex_core.plugins import Plugins
 from pipelex_core.settings import BACKENDS_FILE, SERVICE_FILE, Settings, home_from_env
@@ -59,7 +59,13 @@ def _doctor(state: CliState) -> Outcome:
     from pipelex_core.cli.cache_inspect import inspect_cache
 
     problems: list[str] = []
-    home = home_from_env(os.environ)
+    try:
+        home = home_from_env(os.environ)
+    except ConfigurationError as exc:
+        return _finish(
+            {"home": str(exc.path), "config_files": [], "settings_error": exc.message},
+            [exc.message],
+        )
     report: dict[str, Any] = {"home": str(home), "config_files": _config_files(home, problems)}
     try:
         settings = Settings.load()

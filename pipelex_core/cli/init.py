@@ -7,16 +7,23 @@ succeeds and leaves any existing cache as it was.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import click
 
 from pipelex_core.cli.face import CliState, Outcome, remote_config_field, run_command
-from pipelex_core.errors import PipelexError, PipelexUsageError, TermsNotAcceptedError
+from pipelex_core.errors import (
+    ConfigurationError,
+    PipelexError,
+    PipelexUsageError,
+    TermsNotAcceptedError,
+)
 from pipelex_core.kit import kit_file
 from pipelex_core.settings import (
     BACKENDS_FILE,
@@ -189,29 +196,53 @@ def _toml_value(value: object) -> str:
 def write_config_files(
     home: Path, contents: dict[str, str], *, force: bool
 ) -> list[dict[str, str]]:
-    """Write each file atomically (0600 in a 0700 home); refuse to change one without force."""
-    conflicts = [
-        name
-        for name, text in contents.items()
-        if (home / name).exists() and (home / name).read_text(encoding="utf-8") != text
-    ]
+    """Write each file atomically (0600 in a 0700 home); refuse to change one without force.
+
+    Every existing file is read before any is written, so a file that cannot be read (a
+    directory in its place, say) stops the run before anything changed."""
     from pipelex_core.atomic import write_atomically
 
+    with _config_path_errors(home):
+        existing = {name: _current_text(home / name) for name in contents}
+    conflicts = [name for name, text in contents.items() if existing[name] not in (None, text)]
     if conflicts and not force:
         names = ", ".join(str(home / name) for name in conflicts)
         raise PipelexUsageError(
             f"Refusing to overwrite existing configuration that differs: {names}.",
             "Re-run with --force to replace it (or edit the files by hand).",
         )
-    if not home.exists():
-        home.mkdir(parents=True, mode=0o700)
     statuses = []
-    for name, text in contents.items():
-        path = home / name
-        if path.exists() and path.read_text(encoding="utf-8") == text:
-            statuses.append({"path": str(path), "status": "unchanged"})
-            continue
-        status = "replaced" if path.exists() else "written"
-        write_atomically(path, text.encode("utf-8"))
-        statuses.append({"path": str(path), "status": status})
+    with _config_path_errors(home):
+        if not home.exists():
+            home.mkdir(parents=True, mode=0o700)
+        for name, text in contents.items():
+            path = home / name
+            if existing[name] == text:
+                statuses.append({"path": str(path), "status": "unchanged"})
+                continue
+            write_atomically(path, text.encode("utf-8"))
+            status = "written" if existing[name] is None else "replaced"
+            statuses.append({"path": str(path), "status": status})
     return statuses
+
+
+def _current_text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+
+
+@contextlib.contextmanager
+def _config_path_errors(home: Path) -> Iterator[None]:
+    """An unreadable or unwritable config path is the user's to fix, not a crash."""
+    try:
+        yield
+    except OSError as exc:
+        where = exc.filename or home
+        raise ConfigurationError(
+            f"Cannot write the configuration in {home}: {where}: {exc.strerror or exc}.",
+            "Check that PIPELEX_HOME is a directory you can write to, with no directory where "
+            "a config file should be (`pipelex doctor` lists them).",
+            path=Path(where),
+        ) from None

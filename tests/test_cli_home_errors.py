@@ -1,0 +1,85 @@
+"""A PIPELEX_HOME or a config path of the wrong kind: a clear error, never "this is a bug"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipelex_core.config_server import ConfigServer
+from tests.cli_runner import EXAMPLES, Cli
+
+BUNDLE = str(EXAMPLES / "bundles" / "summarize.mthds")
+
+
+@pytest.fixture
+def home_is_a_file(tmp_path: Path) -> Cli:
+    path = tmp_path / "not-a-home"
+    path.write_bytes(b"keep me\n")
+    return Cli(home=path)
+
+
+@pytest.mark.parametrize(
+    "args", [("validate", BUNDLE), ("init", "--byok"), ("cache", "show"), ("models",)]
+)
+def test_home_that_is_a_file_is_a_configuration_error(
+    home_is_a_file: Cli, args: tuple[str, ...]
+) -> None:
+    completed = home_is_a_file.agent(*args)
+    assert completed.code == 3
+    error = completed.envelope["error"]
+    assert error["type"] == "ConfigurationError"
+    assert error["message"] == f"PIPELEX_HOME={home_is_a_file.home} is not a directory."
+    assert "PIPELEX_HOME" in error["hint"]
+    human = home_is_a_file.run(*args)
+    assert human.code == 3
+    assert "is not a directory" in human.stderr
+    assert "Traceback" not in human.stderr
+    assert "bug" not in human.stderr
+    assert home_is_a_file.home.read_bytes() == b"keep me\n"
+
+
+def test_doctor_reports_a_home_that_is_a_file(home_is_a_file: Cli) -> None:
+    completed = home_is_a_file.agent("doctor")
+    assert completed.code == 1
+    report = completed.envelope["result"]
+    assert report["problems"] == [f"PIPELEX_HOME={home_is_a_file.home} is not a directory."]
+    human = home_is_a_file.run("doctor")
+    assert human.code == 1
+    assert "is not a directory" in human.stdout
+
+
+def test_config_file_that_is_a_directory_is_named(cli: Cli) -> None:
+    (cli.home / "backends.toml").mkdir()
+    completed = cli.agent("validate", BUNDLE)
+    assert completed.code == 3
+    error = completed.envelope["error"]
+    assert error["type"] == "ConfigurationError"
+    assert error["message"] == f"{cli.home / 'backends.toml'}: is a directory, not a TOML file."
+    assert "permissions" not in error["hint"]
+
+
+def test_init_over_a_config_path_that_is_a_directory_says_what_to_do(cli: Cli) -> None:
+    (cli.home / "backends.toml").mkdir()
+    completed = cli.agent("init", "--byok")
+    assert completed.code == 3
+    error = completed.envelope["error"]
+    assert error["type"] == "ConfigurationError"
+    assert str(cli.home / "backends.toml") in error["message"]
+    assert "Is a directory" in error["message"]
+    assert (cli.home / "backends.toml").is_dir()  # nothing removed
+    assert not (cli.home / "pipelex_service.toml").exists()  # nothing half-written
+
+
+def test_cache_export_into_a_missing_directory_says_what_to_do(
+    cli: Cli, server: ConfigServer, tmp_path: Path
+) -> None:
+    primed = cli.agent("init", "--gateway", "--accept-terms", "--remote-config-url", server.url)
+    assert primed.envelope["result"]["cache_primed"] is True
+    target = tmp_path / "missing" / "cache.json"
+    completed = cli.agent("cache", "export", str(target))
+    assert completed.code == 2
+    error = completed.envelope["error"]
+    assert error["message"] == f"Cannot write {target}: No such file or directory."
+    assert error["hint"] == f"Create {target.parent} first, or export to another path."
+    assert not target.parent.exists()
