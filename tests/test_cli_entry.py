@@ -20,10 +20,11 @@ def _in_fresh_interpreter(code: str) -> dict[str, object]:
 def test_console_script_raises_the_threshold_and_freezes_before_exit() -> None:
     report = _in_fresh_interpreter(
         "import atexit, gc, json, sys\n"
+        "frozen_at_start = gc.get_freeze_count()\n"
         "sys.argv = ['pipelex', '--version']\n"
         "from pipelex_core.cli.entry import main\n"
         "atexit.register(lambda: print(json.dumps({'threshold': gc.get_threshold(),"
-        " 'frozen': gc.get_freeze_count(), 'code': code})))\n"
+        " 'frozen': gc.get_freeze_count() - frozen_at_start, 'code': code})))\n"
         "try:\n"
         "    main()\n"
         "except SystemExit as exc:\n"
@@ -38,10 +39,10 @@ def test_console_script_raises_the_threshold_and_freezes_before_exit() -> None:
 def test_library_use_leaves_the_collector_alone() -> None:
     report = _in_fresh_interpreter(
         "import gc, json\n"
-        "before = gc.get_threshold()\n"
+        "before = gc.get_threshold(), gc.get_freeze_count()\n"
         "import pipelex_core, pipelex_core.cli.app, pipelex_core.cli.entry\n"
         "from pipelex_core import setup\n"
-        "print(json.dumps({'same': gc.get_threshold() == before,"
-        " 'frozen': gc.get_freeze_count()}))\n"
+        "print(json.dumps({'same': (gc.get_threshold(), gc.get_freeze_count()) == before}))\n"
     )
-    assert report == {"same": True, "frozen": 0}
+    # (CPython 3.12 starts with a non-zero freeze count of its own, so compare, never assume 0)
+    assert report == {"same": True}
