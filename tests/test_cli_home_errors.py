@@ -71,6 +71,18 @@ def test_init_over_a_config_path_that_is_a_directory_says_what_to_do(cli: Cli) -
     assert not (cli.home / "pipelex_service.toml").exists()  # nothing half-written
 
 
+def test_init_over_a_config_file_in_another_encoding_refuses_then_forces(cli: Cli) -> None:
+    latin1 = "# réglages\n".encode("latin-1")
+    (cli.home / "backends.toml").write_bytes(latin1)
+    refused = cli.agent("init", "--byok")
+    assert refused.code == 2
+    assert "Refusing to overwrite" in refused.envelope["error"]["message"]
+    assert (cli.home / "backends.toml").read_bytes() == latin1
+    forced = cli.agent("init", "--byok", "--force")
+    assert forced.code == 0
+    assert "[pipelex_gateway]" in (cli.home / "backends.toml").read_text(encoding="utf-8")
+
+
 def test_cache_export_into_a_missing_directory_says_what_to_do(
     cli: Cli, server: ConfigServer, tmp_path: Path
 ) -> None:

@@ -187,3 +187,24 @@ def test_cache_of_the_wrong_shape_is_unusable_and_kept(
     assert "fails the remote-config schema" in raised.value.message
     assert cache_file.read_bytes() == data
     assert json.loads(data)["payload"] == {"backend_model_specs": []}
+
+
+@needs_root
+def test_init_on_a_read_only_home_names_the_file_and_changes_nothing(tmp_path: Path) -> None:
+    from tests.cli_runner import Cli
+
+    home = tmp_path / "home"
+    with small_filesystem(home, "1m") as read_only:
+        (home / "deck.toml").write_text("# mine\n")
+        read_only()
+        cli = Cli(home=home)
+        completed = cli.agent("init", "--byok")
+        assert completed.code == 3
+        error = completed.envelope["error"]
+        assert error["type"] == "ConfigurationError"
+        assert error["message"] == (
+            f"Cannot write the configuration in {home}: {home / 'backends.toml'}: "
+            "Read-only file system."
+        )
+        assert sorted(p.name for p in home.iterdir()) == ["deck.toml"]
+        assert (home / "deck.toml").read_text() == "# mine\n"

@@ -7,11 +7,9 @@ succeeds and leaves any existing cache as it was.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -202,47 +200,49 @@ def write_config_files(
     directory in its place, say) stops the run before anything changed."""
     from pipelex_core.atomic import write_atomically
 
-    with _config_path_errors(home):
-        existing = {name: _current_text(home / name) for name in contents}
-    conflicts = [name for name, text in contents.items() if existing[name] not in (None, text)]
+    wanted = {name: text.encode("utf-8") for name, text in contents.items()}
+    existing = {name: _current_bytes(home, name) for name in contents}
+    conflicts = [name for name in contents if existing[name] not in (None, wanted[name])]
     if conflicts and not force:
         names = ", ".join(str(home / name) for name in conflicts)
         raise PipelexUsageError(
             f"Refusing to overwrite existing configuration that differs: {names}.",
             "Re-run with --force to replace it (or edit the files by hand).",
         )
+    try:
+        home.mkdir(parents=True, mode=0o700, exist_ok=True)
+    except OSError as exc:
+        raise _config_path_error(home, home, exc) from None
     statuses = []
-    with _config_path_errors(home):
-        if not home.exists():
-            home.mkdir(parents=True, mode=0o700)
-        for name, text in contents.items():
-            path = home / name
-            if existing[name] == text:
-                statuses.append({"path": str(path), "status": "unchanged"})
-                continue
-            write_atomically(path, text.encode("utf-8"))
-            status = "written" if existing[name] is None else "replaced"
-            statuses.append({"path": str(path), "status": status})
+    for name, data in wanted.items():
+        path = home / name
+        if existing[name] == data:
+            statuses.append({"path": str(path), "status": "unchanged"})
+            continue
+        try:
+            write_atomically(path, data)
+        except OSError as exc:
+            raise _config_path_error(home, path, exc) from None
+        status = "written" if existing[name] is None else "replaced"
+        statuses.append({"path": str(path), "status": status})
     return statuses
 
 
-def _current_text(path: Path) -> str | None:
+def _current_bytes(home: Path, name: str) -> bytes | None:
+    """Compared as bytes: a file in another encoding differs, it does not crash."""
     try:
-        return path.read_text(encoding="utf-8")
+        return (home / name).read_bytes()
     except FileNotFoundError:
         return None
-
-
-@contextlib.contextmanager
-def _config_path_errors(home: Path) -> Iterator[None]:
-    """An unreadable or unwritable config path is the user's to fix, not a crash."""
-    try:
-        yield
     except OSError as exc:
-        where = exc.filename or home
-        raise ConfigurationError(
-            f"Cannot write the configuration in {home}: {where}: {exc.strerror or exc}.",
-            "Check that PIPELEX_HOME is a directory you can write to, with no directory where "
-            "a config file should be (`pipelex doctor` lists them).",
-            path=Path(where),
-        ) from None
+        raise _config_path_error(home, home / name, exc) from None
+
+
+def _config_path_error(home: Path, path: Path, exc: OSError) -> ConfigurationError:
+    """An unreadable or unwritable config path is the user's to fix, not a crash."""
+    return ConfigurationError(
+        f"Cannot write the configuration in {home}: {path}: {exc.strerror or exc}.",
+        "Check that PIPELEX_HOME is a directory you can write to, with no directory where "
+        "a config file should be (`pipelex doctor` lists them).",
+        path=path,
+    )
