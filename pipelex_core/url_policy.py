@@ -21,19 +21,31 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
+#: No host name contains these: the URL Standard's forbidden host code points (whitespace and
+#: the delimiters), checked here so that a typo is a configuration error and not an "outage"
+#: that would send every run to the cache.
+_FORBIDDEN_IN_HOST = frozenset("\x00\t\n\r #%/:<>?@[\\]^|")
+
+
 def check_url_allowed(url: str) -> None:
-    """Raise a configuration error for a URL that must not be fetched."""
+    """Raise a configuration error for a URL that must not be fetched, saying what is wrong."""
     try:
         parts = urlsplit(url)
         host = parts.hostname
     except ValueError:
-        host = None
-        parts = None
-    if parts is None or parts.scheme not in ("http", "https") or not host:
-        raise ConfigurationError(
-            f"Invalid remote config URL {redact_url(url)!r}: expected an https:// URL.",
-            "Fix PIPELEX_REMOTE_CONFIG_URL or remote_config_url in pipelex_service.toml.",
-        )
+        raise _invalid(url, "it cannot be parsed") from None
+    if parts.scheme not in ("http", "https"):
+        raise _invalid(url, "it must start with https://")
+    if not host:
+        raise _invalid(url, "it names no host")
+    if not _is_ip_address(host):
+        forbidden = next((char for char in host if char in _FORBIDDEN_IN_HOST), None)
+        if forbidden is not None:
+            raise _invalid(url, f"the host {host!r} contains {forbidden!r}, which no host name may")
+    try:
+        _ = parts.port  # urllib checks the port only when it is read
+    except ValueError:
+        raise _invalid(url, "the port is not a number from 0 to 65535") from None
     if parts.scheme == "http" and not is_loopback_host(host):
         raise InsecureUrlError(redact_url(url))
 
@@ -43,7 +55,28 @@ def redact_url(url: str) -> str:
     try:
         parts = urlsplit(url)
     except ValueError:
-        return "<unparseable URL>"
+        return UNPARSEABLE
+    if not parts.netloc:  # not a URL at all: drop whatever could be credentials or a query
+        return url.partition("?")[0].rpartition("@")[2]
     netloc = parts.netloc.rpartition("@")[2]
     query = "?…" if parts.query else ""
     return f"{parts.scheme}://{netloc}{parts.path}{query}"
+
+
+UNPARSEABLE = "<unparseable URL>"
+
+
+def _invalid(url: str, problem: str) -> ConfigurationError:
+    shown = redact_url(url)
+    return ConfigurationError(
+        f"Invalid remote config URL {shown if shown == UNPARSEABLE else repr(shown)}: {problem}.",
+        "Fix PIPELEX_REMOTE_CONFIG_URL or remote_config_url in pipelex_service.toml.",
+    )
+
+
+def _is_ip_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True

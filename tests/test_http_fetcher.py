@@ -118,19 +118,62 @@ def test_non_loopback_http_url_is_refused_before_any_request(
     setup(needs_model_specs=True, settings=make_settings(server.url))
     requests_before = len(server.requests)
     with pytest.raises(
-        ConfigurationError, match=r"(only loopback hosts may use http|expected an https)"
+        ConfigurationError, match=r"(only loopback hosts may use http|must start with https://)"
     ):
         setup(needs_model_specs=True, settings=make_settings(url))
     assert len(server.requests) == requests_before
 
 
 @pytest.mark.parametrize(
-    "url", ["http://127.0.0.1:1/x", "http://localhost:1/x", "http://[::1]:1/x", "https://a.b/x"]
+    "url",
+    [
+        "http://127.0.0.1:1/x",
+        "http://localhost:1/x",
+        "http://[::1]:1/x",
+        "https://a.b/x",
+        "https://config_host.internal:8443/x",
+        "https://bücher.example/x",
+    ],
 )
 def test_allowed_urls(url: str) -> None:
     from pipelex_core import check_url_allowed
 
     check_url_allowed(url)
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("not a url", "Invalid remote config URL 'not a url': it must start with https://."),
+        ("ftp://x/y", "Invalid remote config URL 'ftp://x/y': it must start with https://."),
+        ("https://", "Invalid remote config URL 'https://': it names no host."),
+        (
+            "https://exa mple.com/x",
+            "Invalid remote config URL 'https://exa mple.com/x': "
+            "the host 'exa mple.com' contains ' ', which no host name may.",
+        ),
+        (
+            "https://config.example:port/x",
+            "Invalid remote config URL 'https://config.example:port/x': "
+            "the port is not a number from 0 to 65535.",
+        ),
+        ("http://[::1/x", "Invalid remote config URL <unparseable URL>: it cannot be parsed."),
+        (
+            "user:secret@host/x",
+            "Invalid remote config URL 'host/x': it must start with https://.",
+        ),
+    ],
+)
+def test_malformed_urls_are_configuration_errors_saying_what_is_wrong(
+    url: str, message: str, server: ConfigServer, make_settings: SettingsFactory
+) -> None:
+    setup(needs_model_specs=True, settings=make_settings(server.url))  # a cache exists
+    requests_before = len(server.requests)
+    with pytest.raises(ConfigurationError) as raised:
+        setup(needs_model_specs=True, settings=make_settings(url))
+    assert raised.value.message == message  # never "unreachable", never a fallback
+    assert "secret" not in raised.value.message
+    assert len(server.requests) == requests_before
 
 
 def test_payload_over_the_cap_is_refused(
