@@ -84,3 +84,22 @@ def test_a_home_spec_file_replaces_the_kits(cli: Cli, tmp_path: Path) -> None:
     assert [(r["handle"], r["source"]) for r in listed.envelope["result"]["models"]] == [
         ("my-fine-tune", "home")
     ]
+
+
+def test_doctor_names_a_route_to_a_backend_that_is_not_defined(cli: Cli, tmp_path: Path) -> None:
+    routing = cli.home / "routing.toml"
+    routing.write_text('[routes]\n"gpt-*" = "opneai"\n"claude-*" = "anthropic"\n')
+    message = (
+        f"{routing}: route 'gpt-*' names backend 'opneai', which backends.toml does not define"
+    )
+    completed = cli.agent("doctor")
+    assert completed.code == 1
+    report = completed.envelope["result"]
+    assert report["problems"] == [message]
+    entry = next(f for f in report["config_files"] if f["file"] == "routing.toml")
+    assert entry["valid"] is False
+    assert entry["error"] == message
+    # at run time the route is ignored, as a route to a disabled backend is (SPEC §8)
+    validated = cli.agent("validate", bundle(tmp_path, "gpt-5.6-terra"))
+    assert validated.code == 0
+    assert models_of(validated) == [("gpt-5.6-terra", "openai")]

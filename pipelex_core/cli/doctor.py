@@ -19,7 +19,13 @@ from pipelex_core.cli.face import CliState, Outcome, run_command
 from pipelex_core.errors import ConfigurationError, PipelexError
 from pipelex_core.kit import home_or_kit
 from pipelex_core.plugins import Plugins
-from pipelex_core.settings import BACKENDS_FILE, SERVICE_FILE, Settings, home_from_env
+from pipelex_core.settings import (
+    BACKENDS_FILE,
+    GATEWAY_BACKEND,
+    SERVICE_FILE,
+    Settings,
+    home_from_env,
+)
 from pipelex_core.types import RemoteConfigSource
 
 #: doctor's reachability probe never waits longer than this.
@@ -73,6 +79,7 @@ def _doctor(state: CliState) -> Outcome:
         problems.append(exc.message)
         report["settings_error"] = exc.message
         return _finish(report, problems)
+    _routes_to_undefined_backends(settings, report["config_files"], problems)
     plugins = state.plugins or Plugins.boot(disabled=settings.disabled_plugins)
     cache_report, cached = inspect_cache(plugins, settings)
     report["cache"] = cache_report
@@ -125,6 +132,30 @@ def _config_files(home: Path, problems: list[str]) -> list[dict[str, Any]]:
             problems.append(exc.message)
         entries.append(entry)
     return entries
+
+
+def _routes_to_undefined_backends(
+    settings: Settings, files: list[dict[str, Any]], problems: list[str]
+) -> None:
+    """A route to a backend that ``backends.toml`` does not define is ignored at run time, like
+    one to a disabled backend (SPEC §8); doctor names it, because it is almost always a typo."""
+    from pipelex_core.models.routing import ROUTING_FILE, Routing
+
+    try:
+        routing = Routing.load(settings.home)
+    except PipelexError:
+        return  # already reported against the file
+    defined = {backend.name for backend in settings.byok_backends} | {GATEWAY_BACKEND}
+    found = [
+        f"{routing.path}: route {pattern!r} names backend {backend!r}, "
+        "which backends.toml does not define"
+        for pattern, backend in routing.routes
+        if backend not in defined
+    ]
+    if found:
+        problems.extend(found)
+        entry = next(entry for entry in files if entry["file"] == ROUTING_FILE)
+        entry.update(valid=False, error="; ".join(found))
 
 
 def _origin(home: Path, name: str) -> str:
