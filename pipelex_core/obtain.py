@@ -84,7 +84,7 @@ def obtain_remote_config(
             fetch_deadline=min(settings.fetch_deadline, FALLBACK_FETCH_DEADLINE),
             fallback_available=True,
         )
-    etag = cache.cached.etag if cache.cached is not None else None
+    etag = _etag_for(cache.cached, url)
     try:
         fetched = plugins.fetch_config(url=url, settings=fetch_settings, etag=etag)
         if fetched is None:
@@ -106,6 +106,14 @@ def obtain_remote_config(
     return Obtained(
         RemoteConfigResult(config=config, source=RemoteConfigSource.FRESH), stored=stored
     )
+
+
+def _etag_for(cached: CachedConfig | None, url: str) -> str | None:
+    """An ETag validates the resource it came from, so it goes only to the URL the cache was
+    fetched from (compared redacted, as the cache stores it): a changed URL downloads in full."""
+    if cached is None or cached.source_url != redact_url(url):
+        return None
+    return cached.etag
 
 
 def _confirmed_cache(

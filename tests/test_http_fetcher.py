@@ -71,6 +71,25 @@ def test_setup_revalidates_with_etag_and_refreshes_cached_at(
     )
 
 
+def test_an_etag_is_sent_only_to_the_url_it_was_cached_from(
+    server: ConfigServer,
+    make_settings: SettingsFactory,
+    cache_file: Path,
+    sample_payload: dict[str, object],
+) -> None:
+    setup(needs_model_specs=True, settings=make_settings(server.url))  # cached with '"sample-v1"'
+    with ConfigServer() as mirror:
+        mirror.serve(sample_payload, etag='"sample-v1"')  # would answer 304 to that ETag
+        runtime = setup(needs_model_specs=True, settings=make_settings(mirror.url))
+        assert runtime.source is RemoteConfigSource.FRESH
+        assert "If-None-Match" not in mirror.requests[0].headers
+        assert mirror.body_bytes[-1] > 0  # the whole catalogue came from the mirror
+    assert json.loads(cache_file.read_bytes())["source_url"] == mirror.url
+    # back at the first URL, the cache now belongs to the mirror: no ETag either
+    setup(needs_model_specs=True, settings=make_settings(server.url))
+    assert "If-None-Match" not in server.requests[-1].headers
+
+
 def test_changed_etag_replaces_the_cache(
     server: ConfigServer,
     make_settings: SettingsFactory,
