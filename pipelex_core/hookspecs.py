@@ -39,7 +39,8 @@ def fetch_config(url: str, settings: Settings, etag: str | None) -> FetchedConfi
     :param url: the remote-config URL, already checked against the http/https policy.
     :param settings: the run's settings; ``settings.fetch_deadline`` bounds the whole fetch,
         retries included (it is already shortened when a usable cache is there to fall back on).
-    :param etag: the cached payload's ETag, to send as ``If-None-Match``; None when there is none.
+    :param etag: the cached payload's ETag, to send as ``If-None-Match``; None when there is none,
+        or when the cache came from another URL (an ETag only validates its own resource).
     :return: a :class:`FetchedConfig` (``not_modified=True`` for a 304), or None to let the
         next implementation try.
     :raises RemoteConfigFetchError: for network failures, HTTP error statuses, and bodies that
