@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import click
@@ -27,6 +27,9 @@ from pipelex_core.settings import (
     home_from_env,
 )
 from pipelex_core.types import RemoteConfigSource
+
+if TYPE_CHECKING:
+    from pipelex_core.models.routing import Routing
 
 #: doctor's reachability probe never waits longer than this.
 PROBE_DEADLINE = 5.0
@@ -63,6 +66,7 @@ def doctor(state: CliState) -> int:
 
 def _doctor(state: CliState) -> Outcome:
     from pipelex_core.cli.cache_inspect import inspect_cache
+    from pipelex_core.models.routing import ROUTING_FILE, Routing
 
     problems: list[str] = []
     try:
@@ -72,14 +76,18 @@ def _doctor(state: CliState) -> Outcome:
             {"home": str(exc.path), "config_files": [], "settings_error": exc.message},
             [exc.message],
         )
-    report: dict[str, Any] = {"home": str(home), "config_files": _config_files(home, problems)}
+    files, loaded = _config_files(home, problems)
+    report: dict[str, Any] = {"home": str(home), "config_files": files}
     try:
         settings = Settings.load()
     except PipelexError as exc:
         problems.append(exc.message)
         report["settings_error"] = exc.message
         return _finish(report, problems)
-    _routes_to_undefined_backends(settings, report["config_files"], problems)
+    routing = loaded.get(ROUTING_FILE)
+    if isinstance(routing, Routing):
+        entry = next(entry for entry in files if entry["file"] == ROUTING_FILE)
+        _routes_to_undefined_backends(routing, settings, entry, problems)
     plugins = state.plugins or Plugins.boot(disabled=settings.disabled_plugins)
     cache_report, cached = inspect_cache(plugins, settings)
     report["cache"] = cache_report
@@ -104,18 +112,22 @@ def _finish(report: dict[str, Any], problems: list[str]) -> Outcome:
     )
 
 
-def _config_files(home: Path, problems: list[str]) -> list[dict[str, Any]]:
+def _config_files(
+    home: Path, problems: list[str]
+) -> tuple[list[dict[str, Any]], dict[str, object]]:
+    """Each config file's entry, and what loaded (by file name) for the checks that follow."""
     from pipelex_core.models.deck import Deck
-    from pipelex_core.models.routing import Routing
+    from pipelex_core.models.routing import ROUTING_FILE, Routing
     from pipelex_core.settings import read_toml
 
     loaders: dict[str, Callable[[], object]] = {
         BACKENDS_FILE: lambda: read_toml(home_or_kit(home, BACKENDS_FILE)),
         SERVICE_FILE: lambda: read_toml(home / SERVICE_FILE),
         "deck.toml": lambda: Deck.load(home),
-        "routing.toml": lambda: Routing.load(home),
+        ROUTING_FILE: lambda: Routing.load(home),
     }
     entries = []
+    loaded: dict[str, object] = {}
     for name, load in loaders.items():
         path = home / name
         entry: dict[str, Any] = {
@@ -126,25 +138,19 @@ def _config_files(home: Path, problems: list[str]) -> list[dict[str, Any]]:
             "error": None,
         }
         try:
-            load()
+            loaded[name] = load()
         except PipelexError as exc:
             entry.update(valid=False, error=exc.message)
             problems.append(exc.message)
         entries.append(entry)
-    return entries
+    return entries, loaded
 
 
 def _routes_to_undefined_backends(
-    settings: Settings, files: list[dict[str, Any]], problems: list[str]
+    routing: Routing, settings: Settings, entry: dict[str, Any], problems: list[str]
 ) -> None:
     """A route to a backend that ``backends.toml`` does not define is ignored at run time, like
     one to a disabled backend (SPEC §8); doctor names it, because it is almost always a typo."""
-    from pipelex_core.models.routing import ROUTING_FILE, Routing
-
-    try:
-        routing = Routing.load(settings.home)
-    except PipelexError:
-        return  # already reported against the file
     defined = {backend.name for backend in settings.byok_backends} | {GATEWAY_BACKEND}
     found = [
         f"{routing.path}: route {pattern!r} names backend {backend!r}, "
@@ -154,7 +160,6 @@ def _routes_to_undefined_backends(
     ]
     if found:
         problems.extend(found)
-        entry = next(entry for entry in files if entry["file"] == ROUTING_FILE)
         entry.update(valid=False, error="; ".join(found))
 
 
