@@ -96,6 +96,7 @@ def test_doctor_names_a_route_to_a_backend_that_is_not_defined(cli: Cli, tmp_pat
     assert completed.code == 1
     report = completed.envelope["result"]
     assert report["problems"] == [message]
+    assert completed.envelope["error"]["message"] == f"1 problem needs your action: {message}"
     entry = next(f for f in report["config_files"] if f["file"] == "routing.toml")
     assert entry["valid"] is False
     assert entry["error"] == message

@@ -43,7 +43,11 @@ class DoctorFoundProblemsError(PipelexError):
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__(
-            f"{len(problems)} problem{'s' if len(problems) != 1 else ''} need your action: "
+            (
+                "1 problem needs your action: "
+                if len(problems) == 1
+                else f"{len(problems)} problems need your action: "
+            )
             + "; ".join(problems),
             "Fix each problem as the report says, then run `pipelex doctor` again.",
         )
