@@ -141,7 +141,7 @@ def home_from_env(env: Mapping[str, str]) -> Path:
     Checked here, once, so that a file in its place is named as such instead of surfacing as
     "cannot read <home>/backends.toml" from whichever file happens to be read first."""
     home = Path(env.get("PIPELEX_HOME") or Path.home() / ".pipelex").expanduser()
-    if home.exists() and not home.is_dir():
+    if not home.is_dir() and home.exists():  # one stat when the home is a directory
         source = "PIPELEX_HOME" if env.get("PIPELEX_HOME") else "The default PIPELEX_HOME"
         raise ConfigurationError(
             f"{source}={home} is not a directory.",

@@ -15,10 +15,8 @@ def is_loopback_host(host: str) -> bool:
     host = host.strip("[]").lower()
     if host == "localhost":
         return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    address = _ip_address(host)
+    return address is not None and address.is_loopback
 
 
 #: No host name contains these: the URL Standard's forbidden host code points (whitespace and
@@ -38,7 +36,7 @@ def check_url_allowed(url: str) -> None:
         raise _invalid(url, "it must start with https://")
     if not host:
         raise _invalid(url, "it names no host")
-    if not _is_ip_address(host):
+    if _ip_address(host) is None:
         forbidden = next((char for char in host if char in _FORBIDDEN_IN_HOST), None)
         if forbidden is not None:
             raise _invalid(url, f"the host {host!r} contains {forbidden!r}, which no host name may")
@@ -74,9 +72,8 @@ def _invalid(url: str, problem: str) -> ConfigurationError:
     )
 
 
-def _is_ip_address(host: str) -> bool:
+def _ip_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
-        ipaddress.ip_address(host)
+        return ipaddress.ip_address(host)
     except ValueError:
-        return False
-    return True
+        return None
