@@ -46,3 +46,18 @@ def test_library_use_leaves_the_collector_alone() -> None:
     )
     # (CPython 3.12 starts with a non-zero freeze count of its own, so compare, never assume 0)
     assert report == {"same": True}
+
+
+def test_python_dash_m_runs_the_same_console_entry() -> None:
+    report = _in_fresh_interpreter(
+        "import gc, json, runpy, sys\n"
+        "frozen_at_start = gc.get_freeze_count()\n"
+        "sys.argv = ['pipelex', '--version']\n"
+        "try:\n"
+        "    runpy.run_module('pipelex_core', run_name='__main__')\n"
+        "except SystemExit as exc:\n"
+        "    code = exc.code\n"
+        "print(json.dumps({'threshold': gc.get_threshold(), 'code': code,"
+        " 'frozen': gc.get_freeze_count() > frozen_at_start}))\n"
+    )
+    assert report == {"threshold": list(SHORT_RUN_GC_THRESHOLD), "code": 0, "frozen": True}
