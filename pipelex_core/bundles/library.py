@@ -13,23 +13,9 @@ from typing import Any
 
 import attrs
 
+from pipelex_core.bundles.problems import Problem
+
 BUNDLE_SUFFIX = ".mthds"
-
-
-@attrs.frozen
-class Problem:
-    """One validation problem: where (file, pipe) and what."""
-
-    file: str
-    pipe: str | None
-    message: str
-
-    def as_dict(self) -> dict[str, str | None]:
-        return {"file": self.file, "pipe": self.pipe, "message": self.message}
-
-    def __str__(self) -> str:
-        where = f"{self.file}: pipe {self.pipe!r}" if self.pipe else self.file
-        return f"{where}: {self.message}"
 
 
 @attrs.frozen
@@ -68,6 +54,7 @@ class Bundle:
     main_pipe: str | None
     pipes: tuple[Pipe, ...]
     concepts: Mapping[str, Any]
+    header: Mapping[str, Any] = attrs.field(factory=dict)
 
 
 @attrs.frozen
@@ -97,13 +84,15 @@ def bundle_files(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
             found = sorted(p for p in path.rglob(f"*{BUNDLE_SUFFIX}") if p.is_file())
             if not found:
                 problems.append(
-                    Problem(str(path), None, f"no {BUNDLE_SUFFIX} files in this directory")
+                    Problem(
+                        str(path), None, "bundle_not_found", f"no {BUNDLE_SUFFIX} files in this directory"
+                    )
                 )
             files.extend(found)
         elif path.is_file():
             files.append(path)
         else:
-            problems.append(Problem(str(path), None, "no such file or directory"))
+            problems.append(Problem(str(path), None, "bundle_not_found", "no such file or directory"))
     return list(dict.fromkeys(files)), problems
 
 
@@ -120,26 +109,33 @@ def load_library(paths: Iterable[Path]) -> Library:
 def _parse(file: Path, problems: list[Problem]) -> Bundle | None:
     name = str(file)
     try:
-        document = tomllib.loads(file.read_text(encoding="utf-8"))
+        # utf-8-sig: a byte-order mark some editors write is not part of the TOML
+        document = tomllib.loads(file.read_text(encoding="utf-8-sig"))
     except tomllib.TOMLDecodeError as exc:
-        problems.append(Problem(name, None, f"invalid TOML: {exc}"))
+        problems.append(Problem(name, None, "toml_invalid", f"invalid TOML: {exc}"))
         return None
     except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(name, None, f"cannot be read: {exc}"))
+        problems.append(Problem(name, None, "toml_invalid", f"cannot be read: {exc}"))
         return None
     pipes_table = document.get("pipe", {})
     pipes: list[Pipe] = []
     if not isinstance(pipes_table, dict):
-        problems.append(Problem(name, None, "`pipe` must be a table of [pipe.<code>] tables"))
+        problems.append(
+            Problem(name, None, "bundle_field_invalid", "`pipe` must be a table of [pipe.<code>] tables")
+        )
     else:
         for code, table in pipes_table.items():
             if not isinstance(table, dict):
-                problems.append(Problem(name, code, "must be a table ([pipe.<code>])"))
+                problems.append(
+                    Problem(name, code, "pipe_field_invalid", "must be a table ([pipe.<code>])")
+                )
                 continue
             pipes.append(Pipe(code=code, file=name, table=table))
     main_pipe = document.get("main_pipe")
     if main_pipe is not None and not isinstance(main_pipe, str):
-        problems.append(Problem(name, None, "`main_pipe` must be a string"))
+        problems.append(
+            Problem(name, None, "bundle_field_invalid", "`main_pipe` must be a string")
+        )
         main_pipe = None
     domain = document.get("domain")
     concepts = document.get("concept", {})
@@ -149,4 +145,5 @@ def _parse(file: Path, problems: list[Problem]) -> Bundle | None:
         main_pipe=main_pipe,
         pipes=tuple(pipes),
         concepts=concepts if isinstance(concepts, dict) else {},
+        header=document,
     )

@@ -1,0 +1,539 @@
+"""The rules of each operator: required and exclusive fields, outputs, and template reads.
+
+A template-reading operator (PipeLLM, PipeImgGen, PipeSearch, PipeCompose, and PipeJudge's
+question) must read every variable from a declared input, guard every read of an optional
+input, and (all but PipeJudge) read every input it declares.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pipelex_core.bundles.concept_index import ConceptIndex
+from pipelex_core.bundles.pipe_specs import PipeSpec
+from pipelex_core.bundles.problems import Problem
+from pipelex_core.bundles.templates import SPECIAL_NAMES, Read, scan_template
+
+COMMON_FIELDS = frozenset({"type", "description", "inputs", "output"})
+#: The fields each pipe type has beside the common ones (Pipelex refuses any other).
+TYPE_FIELDS: Mapping[str, frozenset[str]] = {
+    "PipeLLM": frozenset(
+        {"prompt", "system_prompt", "model", "model_to_structure", "structuring_method"}
+    ),
+    "PipeStructure": frozenset({"model"}),
+    "PipeFunc": frozenset({"function_name"}),
+    "PipeImgGen": frozenset(
+        {
+            "prompt",
+            "negative_prompt",
+            "model",
+            "aspect_ratio",
+            "is_raw",
+            "seed",
+            "background",
+            "output_format",
+        }
+    ),
+    "PipeExtract": frozenset(
+        {
+            "model",
+            "max_page_images",
+            "page_image_captions",
+            "page_views",
+            "page_views_dpi",
+            "render_js",
+            "include_raw_html",
+        }
+    ),
+    "PipeSearch": frozenset(
+        {
+            "prompt",
+            "model",
+            "from_date",
+            "to_date",
+            "include_domains",
+            "exclude_domains",
+            "max_results",
+        }
+    ),
+    "PipeJudge": frozenset(
+        {"question", "prompt", "options", "levels", "criteria", "threshold", "model"}
+    ),
+    "PipeCompose": frozenset({"template", "construct"}),
+    "PipeSequence": frozenset({"steps"}),
+    "PipeParallel": frozenset({"branches", "add_each_output"}),
+    "PipeCondition": frozenset(
+        {
+            "expression_template",
+            "expression",
+            "outcomes",
+            "default_outcome",
+            "add_alias_from_expression_to",
+        }
+    ),
+    "PipeBatch": frozenset({"branch_pipe_code", "input_list_name", "input_item_name"}),
+}
+ASPECT_RATIOS = frozenset(
+    {
+        "square",
+        "landscape_4_3",
+        "landscape_3_2",
+        "landscape_16_9",
+        "landscape_21_9",
+        "portrait_3_4",
+        "portrait_2_3",
+        "portrait_9_16",
+        "portrait_9_21",
+        "landscape_4_1",
+        "landscape_8_1",
+        "portrait_1_4",
+        "portrait_1_8",
+    }
+)
+TEMPLATE_CATEGORIES = frozenset(
+    {"basic", "expression", "html", "markdown", "mermaid", "llm_prompt", "img_gen_prompt"}
+)
+STRUCTURING_METHODS = frozenset({"direct", "preliminary_text"})
+#: Operators that must read every input they declare.
+READ_ALL_INPUTS = frozenset({"PipeLLM", "PipeImgGen", "PipeSearch", "PipeCompose"})
+
+
+def check_common_fields(spec: PipeSpec, problems: list[Problem]) -> None:
+    kind = spec.type or ""
+    if not isinstance(spec.table.get("description"), str):
+        problems.append(spec.problem("pipe_field_missing", "every pipe needs a `description`"))
+    allowed = TYPE_FIELDS.get(kind)
+    if allowed is None:
+        return  # PipeDocGen: its fields are not documented in the language
+    extra = sorted(set(spec.table) - COMMON_FIELDS - allowed)
+    if extra:
+        hints = [_unknown_field_hint(kind, name) for name in extra]
+        problems.append(
+            spec.problem(
+                "pipe_field_invalid",
+                f"a {kind} has no field {', '.join(repr(name) for name in extra)}"
+                + "".join(f"; {hint}" for hint in hints if hint)
+                + f" (its fields: {', '.join(sorted(COMMON_FIELDS | allowed))})",
+            )
+        )
+
+
+def _unknown_field_hint(kind: str, name: str) -> str:
+    if name == "category" and kind == "PipeCompose":
+        return "the category goes in a `template` table ([pipe.x.template] category = …)"
+    if name == "combined_output":
+        return "there is no combined_output: the declared `output` is the combination"
+    if name == "signature_for":
+        return "signature_for belongs on a signature, which has no `type`"
+    return ""
+
+
+def check_operator(spec: PipeSpec, index: ConceptIndex, problems: list[Problem]) -> None:
+    """The rules of ``spec``'s operator type (controllers are checked by the flow rules)."""
+    checker = _CHECKERS.get(spec.type or "")
+    if checker is not None:
+        checker(spec, index, problems)
+
+
+def _templates(
+    spec: PipeSpec, fields: Iterable[str], problems: list[Problem]
+) -> list[tuple[str, str]]:
+    found = []
+    for field in fields:
+        value = spec.table.get(field)
+        if value is None:
+            continue
+        if isinstance(value, str):
+            found.append((field, value))
+        else:
+            problems.append(spec.problem("pipe_field_invalid", f"`{field}` is a template string"))
+    return found
+
+
+def check_reads(
+    spec: PipeSpec,
+    templates: Iterable[tuple[str, str]],
+    problems: list[Problem],
+    *,
+    extra_reads: Iterable[Read] = (),
+    must_read_all: bool,
+) -> None:
+    """Reads against declarations: missing, extraneous, unguarded optional, malformed."""
+    reads: list[tuple[str, Read]] = [("construct", read) for read in extra_reads]
+    for field, text in templates:
+        scan = scan_template(text)
+        for error in scan.errors:
+            problems.append(spec.problem("template_invalid", f"`{field}`, {error}"))
+        reads.extend((field, read) for read in scan.reads)
+    missing: dict[str, str] = {}
+    for field, read in reads:
+        if read.root.startswith("_") or read.root in SPECIAL_NAMES:
+            continue
+        if read.root not in spec.declared:
+            missing.setdefault(read.root, field)
+    for name, field in missing.items():
+        problems.append(
+            spec.problem(
+                "missing_input_variable",
+                f"`{field}` reads {name!r}, which is not a declared input: add "
+                f'{name} = "<its concept>" to `inputs`, or fix the name',
+            )
+        )
+    read_roots = {read.root for _, read in reads}
+    if must_read_all:
+        unread = [name for name in spec.inputs if name not in read_roots]
+        unread += [name for name in spec.declared - set(spec.inputs) if name not in read_roots]
+        if unread:
+            names = ", ".join(repr(name) for name in dict.fromkeys(unread))
+            problems.append(
+                spec.problem(
+                    "extraneous_input_variable",
+                    f"declares {names} but never reads "
+                    f"{'them' if len(unread) > 1 else 'it'}: reference each input in the "
+                    "prompt or template ($name inline, @name as a block), or remove it from "
+                    "`inputs`",
+                )
+            )
+    unguarded = sorted(
+        {
+            read.root
+            for _, read in reads
+            if read.root in spec.inputs and spec.inputs[read.root].ref.optional and not read.guarded
+        }
+    )
+    for name in unguarded:
+        problems.append(
+            spec.problem(
+                "optional_input_unguarded",
+                f"input {name!r} is optional but read without a guard: write @?{name} on its "
+                f"own line, wrap the read in {{% if {name} %}}…{{% endif %}}, or use "
+                f'{{{{ {name} if {name} else "" }}}}',
+            )
+        )
+
+
+def _llm(spec: PipeSpec, index: ConceptIndex, problems: list[Problem]) -> None:
+    templates = _templates(spec, ("prompt", "system_prompt"), problems)
+    check_reads(spec, templates, problems, must_read_all=True)
+    method = spec.table.get("structuring_method")
+    if method is not None and method not in STRUCTURING_METHODS:
+        problems.append(
+            spec.problem(
+                "pipe_field_invalid",
+                f"structuring_method {method!r} is not one of {', '.join(sorted(STRUCTURING_METHODS))}",
+            )
+        )
+    output = spec.output
+    if output is not None and output.concept is not None and index.is_a_strict(
+        output.concept, "native.Image"
+    ):
+        problems.append(
+            spec.problem(
+                "llm_output_cannot_be_image",
+                f"a PipeLLM writes text or structures, never an image ({output}): generate "
+                "images with a PipeImgGen",
+            )
+        )
+
+
+def _img_gen(spec: PipeSpec, index: ConceptIndex, problems: list[Problem]) -> None:
+    if "prompt" not in spec.table:
+        problems.append(
+            spec.problem(
+                "pipe_field_missing",
+                'a PipeImgGen needs a `prompt`, even a passthrough such as prompt = "$description"',
+            )
+        )
+    check_reads(spec, _templates(spec, ("prompt", "negative_prompt"), problems), problems, must_read_all=True)
+    ratio = spec.table.get("aspect_ratio")
+    if ratio is not None and ratio not in ASPECT_RATIOS:
+        problems.append(
+            spec.problem(
+                "pipe_field_invalid",
+                f"aspect_ratio {ratio!r} is not one of {', '.join(sorted(ASPECT_RATIOS))}",
+            )
+        )
+    _output_must_be(spec, index, "native.Image", problems, allow_list=True)
+
+
+def _extract(spec: PipeSpec, index: ConceptIndex, problems: list[Problem]) -> None:
+    if len(spec.declared) != 1:
+        problems.append(
+            spec.problem(
+                "pipe_inputs_invalid",
+                f"a PipeExtract takes exactly one input (a Document or an Image), not "
+                f"{len(spec.declared)}",
+            )
+        )
+    output = spec.output
+    if output is not None and output.concept is not None:
+        if output.concept != "native.Page":
+            problems.append(
+                spec.problem(
+                    "inadequate_output_concept",
+                    f'a PipeExtract outputs "Page[]", not {str(output)!r}',
+                )
+            )
+        elif not output.is_list or output.ref.count is not None:
+            problems.append(
+                spec.problem(
+                    "inadequate_output_multiplicity",
+                    f'a PipeExtract outputs a list of pages: write "Page[]", not {str(output)!r}',
+                )
+            )
+    for slot in spec.inputs.values():
+        if slot.concept is not None and index.is_a_strict(slot.concept, "native.Image"):
+            page_only = [
+                name
+                for name in ("page_views", "page_image_captions")
+                if spec.table.get(name) is True
+            ] + [name for name in ("page_views_dpi", "max_page_images") if name in spec.table]
+            if page_only:
+                problems.append(
+                    spec.problem(
+                        "pipe_field_invalid",
+                        f"{', '.join(page_only)} describe a document's pages and do not apply "
+                        "to an Image input: remove them",
+                    )
+                )
+
+
+def _search(spec: PipeSpec, index: ConceptIndex, problems: list[Problem]) -> None:
+    if "prompt" not in spec.table:
+        problems.append(spec.problem("pipe_field_missing", "a PipeSearch needs a `prompt` query"))
+    check_reads(spec, _templates(spec, ("prompt",), problems), problems, must_read_all=True)
+    _output_must_be(spec, index, "native.SearchResult", problems, allow_list=False)
+
+
+def _judge(spec: PipeSpec, index: ConceptIndex, problems: list[Problem]) -> None:
+    table = spec.table
+    has_question, has_prompt = "question" in table, "prompt" in table
+    if has_question and has_prompt:
+        problems.append(
+            spec.problem(
+                "pipe_field_conflict",
+                "a PipeJudge takes `question` or `prompt`, not both: keep `question`",
+            )
+        )
+    elif not has_question and not has_prompt:
+        problems.append(
+            spec.problem(
+                "pipe_field_missing",
+                "a PipeJudge needs the `question` it asks of its inputs (or a `prompt`)",
+            )
+        )
+    check_reads(spec, _templates(spec, ("question", "prompt"), problems), problems, must_read_all=False)
+    options, levels = table.get("options"), table.get("levels")
+    expected = "native.YesNo"
+    if options is not None and levels is not None:
+        problems.append(
+            spec.problem("pipe_field_conflict", "`options` and `levels` are exclusive: keep one")
+        )
+    elif options is not None:
+        expected = "native.Choice"
+        if not isinstance(options, dict) or len(options) < 2 or not all(options):
+            problems.append(
+                spec.problem(
+                    "pipe_field_invalid",
+                    "`options` is a table of at least two named options",
+                )
+            )
+    elif levels is not None:
+        expected = "native.Rating"
+        if (
+            not isinstance(levels, list)
+            or len(levels) < 2
+            or not all(isinstance(level, str) and level for level in levels)
+        ):
+            problems.append(
+                spec.problem("pipe_field_invalid", "`levels` is a list of at least two names")
+            )
+    criteria, threshold = table.get("criteria"), table.get("threshold")
+    if (criteria is not None or threshold is not None) and (
+        options is not None or levels is not None
+    ):
+        problems.append(
+            spec.problem(
+                "pipe_field_conflict",
+                "`criteria` and `threshold` apply to a yes/no judgment, not beside "
+                "`options` or `levels`",
+            )
+        )
+    if criteria is not None and (
+        not isinstance(criteria, dict) or not set(criteria) <= {"yes", "no"}
+    ):
+        problems.append(
+            spec.problem("pipe_field_invalid", "`criteria` takes only the keys `yes` and `no`")
+        )
+    if threshold is not None and (
+        isinstance(threshold, bool)
+        or not isinstance(threshold, int | float)
+        or not 0 < threshold < 1
+    ):
+        problems.append(
+            spec.problem("pipe_field_invalid", "`threshold` is a number strictly between 0 and 1")
+        )
+    _output_must_be(spec, index, expected, problems, allow_list=False)
+
+
+def _compose(spec: PipeSpec, index: ConceptIndex, problems: list[Problem]) -> None:
+    table = spec.table
+    template, construct = table.get("template"), table.get("construct")
+    if template is not None and construct is not None:
+        problems.append(
+            spec.problem(
+                "pipe_field_conflict", "a PipeCompose has a `template` or a `construct`, not both"
+            )
+        )
+    elif template is None and construct is None:
+        problems.append(
+            spec.problem("pipe_field_missing", "a PipeCompose needs a `template` or a `construct`")
+        )
+    templates: list[tuple[str, str]] = []
+    reads: list[Read] = []
+    if isinstance(template, str):
+        templates.append(("template", template))
+    elif isinstance(template, dict):
+        body, category = template.get("template"), template.get("category")
+        if not isinstance(body, str):
+            problems.append(
+                spec.problem("pipe_field_missing", "a `template` table needs a `template` string")
+            )
+        else:
+            templates.append(("template", body))
+        if category not in TEMPLATE_CATEGORIES:
+            problems.append(
+                spec.problem(
+                    "pipe_field_invalid",
+                    f"template category {category!r} is not one of "
+                    + ", ".join(sorted(TEMPLATE_CATEGORIES)),
+                )
+            )
+    elif template is not None:
+        problems.append(spec.problem("pipe_field_invalid", "`template` is a string or a table"))
+    if isinstance(construct, dict):
+        _construct(spec, construct, "construct", templates, reads, problems)
+    elif construct is not None:
+        problems.append(spec.problem("pipe_field_invalid", "`construct` is a table of fields"))
+    check_reads(spec, templates, problems, extra_reads=reads, must_read_all=True)
+    output = spec.output
+    if output is not None and output.is_list:
+        problems.append(
+            spec.problem(
+                "inadequate_output_multiplicity",
+                f"a PipeCompose outputs one value, not a list ({output}): remove the brackets, "
+                "or batch the compose pipe over a list",
+            )
+        )
+
+
+def _construct(
+    spec: PipeSpec,
+    construct: Mapping[str, Any],
+    where: str,
+    templates: list[tuple[str, str]],
+    reads: list[Read],
+    problems: list[Problem],
+) -> None:
+    for name, value in construct.items():
+        here = f"{where}.{name}"
+        if not isinstance(value, dict):
+            continue  # a literal
+        has_from, has_template = "from" in value, "template" in value
+        if has_from and has_template:
+            problems.append(
+                spec.problem(
+                    "pipe_field_conflict", f"`{here}` takes `from` or `template`, not both"
+                )
+            )
+            continue
+        if has_from:
+            path = value["from"]
+            if not isinstance(path, str) or not path:
+                problems.append(spec.problem("pipe_field_invalid", f"`{here}.from` is a path"))
+                continue
+            root, *rest = path.split(".")
+            reads.append(Read(root, tuple(rest), False, "from", 0))
+        elif has_template:
+            body = value["template"]
+            if isinstance(body, str):
+                templates.append((here, body))
+            else:
+                problems.append(spec.problem("pipe_field_invalid", f"`{here}.template` is a string"))
+        else:
+            _construct(spec, value, here, templates, reads, problems)
+
+
+def _structure(spec: PipeSpec, index: ConceptIndex, problems: list[Problem]) -> None:
+    slots = list(spec.inputs.values())
+    if len(spec.declared) != 1 or (
+        slots and slots[0].concept is not None and not index.is_a(slots[0].concept, "native.Text")
+    ):
+        problems.append(
+            spec.problem(
+                "pipe_inputs_invalid",
+                "a PipeStructure takes exactly one input, of Text or a concept refining Text",
+            )
+        )
+    output = spec.output
+    if (
+        output is not None
+        and output.concept is not None
+        and index.is_a_strict(output.concept, "native.Text")
+    ):
+        problems.append(
+            spec.problem(
+                "inadequate_output_concept",
+                f"a PipeStructure turns text into a structured concept; its output cannot be "
+                f"{output.ref.bare} (Text or a refinement of it)",
+            )
+        )
+
+
+def _func(spec: PipeSpec, index: ConceptIndex, problems: list[Problem]) -> None:
+    name = spec.table.get("function_name")
+    if not isinstance(name, str) or not name.strip():
+        problems.append(
+            spec.problem("pipe_field_missing", "a PipeFunc needs the `function_name` it calls")
+        )
+
+
+def _output_must_be(
+    spec: PipeSpec,
+    index: ConceptIndex,
+    expected: str,
+    problems: list[Problem],
+    *,
+    allow_list: bool,
+) -> None:
+    output = spec.output
+    if output is None or output.concept is None:
+        return
+    name = index.display(expected)
+    if not index.is_a_strict(output.concept, expected):
+        problems.append(
+            spec.problem(
+                "inadequate_output_concept",
+                f"a {spec.type} outputs {name} or a concept refining it, not {output.ref.bare}",
+            )
+        )
+    elif output.is_list and not allow_list:
+        problems.append(
+            spec.problem(
+                "inadequate_output_multiplicity",
+                f"a {spec.type} outputs a single {name}, not a list ({output})",
+            )
+        )
+
+
+_CHECKERS = {
+    "PipeLLM": _llm,
+    "PipeImgGen": _img_gen,
+    "PipeExtract": _extract,
+    "PipeSearch": _search,
+    "PipeJudge": _judge,
+    "PipeCompose": _compose,
+    "PipeStructure": _structure,
+    "PipeFunc": _func,
+}

@@ -1,0 +1,168 @@
+"""The library's pipes by domain and code: implementations, signatures, and how references resolve.
+
+A bare pipe reference resolves in the referring bundle's domain first, then to the one pipe of
+that code elsewhere in the library (Pipelex loads a library into one namespace); a
+``domain.code`` reference names its domain; ``alias->domain.code`` names a dependency's pipe,
+which cannot be checked offline.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+
+import attrs
+
+from pipelex_core.bundles.pipe_specs import PipeSpec
+from pipelex_core.bundles.problems import Problem
+
+PIPE_CODE = re.compile(r"^[a-z][a-z0-9_]*$")
+OPERATORS = frozenset(
+    {
+        "PipeLLM",
+        "PipeStructure",
+        "PipeFunc",
+        "PipeImgGen",
+        "PipeExtract",
+        "PipeSearch",
+        "PipeJudge",
+        "PipeCompose",
+        "PipeDocGen",
+    }
+)
+CONTROLLERS = frozenset({"PipeSequence", "PipeParallel", "PipeCondition", "PipeBatch"})
+PIPE_TYPES = OPERATORS | CONTROLLERS
+SIGNATURE_FIELDS = frozenset({"description", "inputs", "output", "signature_for"})
+
+
+@attrs.frozen
+class External:
+    """A pipe of a dependency (``alias->domain.code``): known by name only."""
+
+    reference: str
+
+
+@attrs.define
+class PipeRegistry:
+    by_key: dict[tuple[str, str], PipeSpec] = attrs.field(factory=dict)
+    by_code: dict[str, list[PipeSpec]] = attrs.field(factory=dict)
+
+    def add(self, spec: PipeSpec) -> None:
+        self.by_key[(spec.domain, spec.code)] = spec
+        self.by_code.setdefault(spec.code, []).append(spec)
+
+    def __iter__(self) -> Iterator[PipeSpec]:
+        return iter(self.by_key.values())
+
+    def resolve(self, reference: str, domain: str) -> PipeSpec | External | None:
+        if "->" in reference:
+            return External(reference)
+        if "." in reference:
+            target_domain, _, code = reference.rpartition(".")
+            return self.by_key.get((target_domain, code))
+        local = self.by_key.get((domain, reference))
+        if local is not None:
+            return local
+        others = self.by_code.get(reference, [])
+        return others[0] if len(others) == 1 else None
+
+    def codes(self) -> Mapping[str, PipeSpec]:
+        return {code: specs[0] for code, specs in self.by_code.items()}
+
+
+def build_registry(specs: Iterable[PipeSpec], problems: list[Problem]) -> PipeRegistry:
+    """Check codes, types and signatures; keep one spec per (domain, code)."""
+    registry = PipeRegistry()
+    signatures: dict[tuple[str, str], PipeSpec] = {}
+    for spec in specs:
+        if not PIPE_CODE.match(spec.code):
+            problems.append(
+                spec.problem(
+                    "invalid_pipe_code_syntax",
+                    f"pipe code {spec.code!r} is not snake_case ([a-z][a-z0-9_]*)",
+                )
+            )
+        kind = spec.table.get("type")
+        if kind is None:
+            if _check_signature(spec, problems):
+                signatures.setdefault((spec.domain, spec.code), spec)
+            continue
+        if kind not in PIPE_TYPES:
+            hint = (
+                "a signature has no `type` at all: remove the line"
+                if kind == "PipeSignature"
+                else "expected one of " + ", ".join(sorted(PIPE_TYPES))
+            )
+            problems.append(spec.problem("pipe_type_unknown", f"unknown pipe type {kind!r}: {hint}"))
+            continue
+        key = (spec.domain, spec.code)
+        if key in registry.by_key:
+            other = registry.by_key[key]
+            problems.append(
+                spec.problem(
+                    "duplicate_pipe",
+                    f"is defined twice in domain {spec.domain!r} (also in {other.file}): rename "
+                    "one, or keep a single definition",
+                )
+            )
+            continue
+        registry.add(spec)
+    for key, signature in signatures.items():
+        implementation = registry.by_key.get(key)
+        if implementation is None:
+            registry.add(signature)
+        else:
+            _check_contract(implementation, signature, problems)
+    return registry
+
+
+def _check_signature(spec: PipeSpec, problems: list[Problem]) -> bool:
+    extra = sorted(set(spec.table) - SIGNATURE_FIELDS)
+    if extra:
+        problems.append(
+            spec.problem(
+                "pipe_field_invalid",
+                f"has no `type`, so it is a signature, but carries implementation fields "
+                f"({', '.join(extra)}): add the `type` it implements, or remove them",
+            )
+        )
+        return False
+    target = spec.table.get("signature_for")
+    if target is not None and target not in PIPE_TYPES:
+        problems.append(
+            spec.problem(
+                "pipe_field_invalid",
+                f"signature_for {target!r} is not a pipe type; use one of "
+                + ", ".join(sorted(PIPE_TYPES))
+                + ", or omit it",
+            )
+        )
+    if not isinstance(spec.table.get("description"), str):
+        problems.append(spec.problem("pipe_field_missing", "a signature needs a `description`"))
+    return True
+
+
+def _check_contract(implementation: PipeSpec, signature: PipeSpec, problems: list[Problem]) -> None:
+    def contract(spec: PipeSpec) -> tuple[object, ...]:
+        slots = sorted(
+            (name, slot.concept, slot.is_list, slot.ref.count, slot.presence)
+            for name, slot in spec.inputs.items()
+        )
+        output = spec.output
+        out = None if output is None else (output.concept, output.is_list, output.ref.count)
+        return (tuple(slots), out)
+
+    if contract(implementation) != contract(signature):
+        problems.append(
+            implementation.problem(
+                "signature_mismatch",
+                f"its inputs/output differ from the signature in {signature.file} "
+                f"(signature: inputs {_describe(signature)}; definition: inputs "
+                f"{_describe(implementation)}): make them declare the same contract",
+            )
+        )
+
+
+def _describe(spec: PipeSpec) -> str:
+    inputs = ", ".join(f"{name} = {slot}" for name, slot in spec.inputs.items()) or "none"
+    return f"{{{inputs}}}, output {spec.output}"

@@ -1,0 +1,47 @@
+"""Load the conformance cases: one folder each, holding bundles and ``expected.toml``.
+
+Adding a case is adding a folder: ``valid`` is the reference's verdict, ``codes`` the exact
+set of problem codes for an invalid one, ``inputs`` (optional) the names ``inputs`` lists.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+CASES = Path(__file__).parent / "cases"
+
+
+@attrs.frozen
+class Case:
+    name: str
+    folder: Path
+    valid: bool
+    codes: frozenset[str]
+    rule: str
+    pipe: str | None
+    inputs: tuple[str, ...] | None
+    raw: dict[str, Any]
+
+
+def load_cases() -> list[Case]:
+    cases = []
+    for folder in sorted(p for p in CASES.iterdir() if p.is_dir()):
+        expected = tomllib.loads((folder / "expected.toml").read_text(encoding="utf-8"))
+        inputs = expected.get("inputs")
+        cases.append(
+            Case(
+                name=folder.name,
+                folder=folder,
+                valid=bool(expected["valid"]),
+                codes=frozenset(expected.get("codes", ())),
+                rule=str(expected.get("rule", "")),
+                pipe=expected.get("pipe"),
+                inputs=tuple(inputs) if inputs is not None else None,
+                raw=expected,
+            )
+        )
+    return cases
