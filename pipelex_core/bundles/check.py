@@ -14,6 +14,7 @@ import attrs
 from pipelex_core.bundles.concept_index import ConceptIndex, build_concept_index
 from pipelex_core.bundles.flow_rules import FlowChecker, controller_targets
 from pipelex_core.bundles.library import Bundle, Library, Pipe
+from pipelex_core.bundles.manifest import Manifest, find_manifest, load_manifest
 from pipelex_core.bundles.model_uses import ModelUse, model_uses
 from pipelex_core.bundles.operator_rules import check_common_fields, check_operator
 from pipelex_core.bundles.pipe_specs import PipeSpec, build_pipe_specs
@@ -50,11 +51,14 @@ def find_problems(library: Library, resolver: ModelResolver) -> tuple[CheckedLib
     problems = list(library.problems)
     for bundle in library.bundles:
         _check_header(bundle, problems)
-    index = build_concept_index(library.bundles, problems)
+    manifest_path = find_manifest(library.bundles)
+    manifest = None if manifest_path is None else load_manifest(manifest_path, problems)
+    index = build_concept_index(library.bundles, problems, manifest)
     specs = build_pipe_specs(library.bundles, index, problems)
     registry = build_registry(specs, problems)
     _check_main_pipes(library.bundles, problems)
-    flow = FlowChecker(registry, index, problems)
+    public = None if manifest is None else _public_pipes(library, registry, manifest, problems)
+    flow = FlowChecker(registry, index, problems, public)
     for spec in registry:
         if spec.type is None:
             continue  # a signature: its contract was checked with the specs
@@ -79,6 +83,27 @@ def check_library(library: Library, resolver: ModelResolver) -> CheckedLibrary:
             problems=[problem.as_dict() for problem in problems],
         )
     return checked
+
+
+def _public_pipes(
+    library: Library, registry: PipeRegistry, manifest: Manifest, problems: list[Problem]
+) -> frozenset[tuple[str, str]]:
+    """What other domains of the package may call: exports and every bundle's main pipe."""
+    public = {(bundle.domain or "", bundle.main_pipe) for bundle in library.bundles if bundle.main_pipe}
+    for domain, pipes in manifest.exports.items():
+        for code in sorted(pipes):
+            if (domain, code) not in registry.by_key:
+                problems.append(
+                    Problem(
+                        manifest.file,
+                        None,
+                        "unknown_pipe",
+                        f"[exports.{domain}] exports {code!r}, which no bundle of domain "
+                        f"{domain!r} defines",
+                    )
+                )
+            public.add((domain, code))
+    return frozenset(public)
 
 
 def _distinct(problems: Iterable[Problem]) -> list[Problem]:

@@ -15,6 +15,7 @@ import attrs
 
 from pipelex_core.bundles.fields import FIELD_TYPES, Field
 from pipelex_core.bundles.library import Bundle
+from pipelex_core.bundles.manifest import Manifest, unresolved_dependency
 from pipelex_core.bundles.natives import (
     LEAF_NATIVES,
     NATIVE_CONCEPTS,
@@ -66,6 +67,7 @@ def _natives() -> dict[str, Concept]:
 @attrs.define
 class ConceptIndex:
     concepts: dict[str, Concept] = attrs.field(factory=_natives)
+    manifest: Manifest | None = None
 
     def lookup(self, ref: ConceptRef, domain: str | None) -> Concept | None:
         """The concept a well-formed reference names from a bundle of ``domain``."""
@@ -77,7 +79,7 @@ class ConceptIndex:
         native = self.concepts.get(f"{NATIVE_DOMAIN}.{ref.code}")
         if native is not None:
             return native
-        return self.concepts.get(f"{domain}.{ref.code}") if domain else None
+        return self.concepts.get(f"{domain or ''}.{ref.code}")
 
     def get(self, key: str | None) -> Concept | None:
         return None if key is None else self.concepts.get(key)
@@ -121,9 +123,11 @@ class ConceptIndex:
         return key.removeprefix(f"{NATIVE_DOMAIN}.")
 
 
-def build_concept_index(bundles: Iterable[Bundle], problems: list[Problem]) -> ConceptIndex:
+def build_concept_index(
+    bundles: Iterable[Bundle], problems: list[Problem], manifest: Manifest | None = None
+) -> ConceptIndex:
     """Check every concept declaration and resolve refinements and structure fields."""
-    index = ConceptIndex()
+    index = ConceptIndex(manifest=manifest)
     pending: list[tuple[Bundle, str, Any]] = []
     for bundle in bundles:
         for code, definition in bundle.concepts.items():
@@ -229,6 +233,10 @@ def _resolve_ref(
     if concept is None:
         problems.append(Problem(bundle.file, None, "unknown_concept", unknown_concept(where, ref)))
         return None
+    if concept.external:
+        message = unresolved_dependency(where, ref.bare, index.manifest)
+        problems.append(Problem(bundle.file, None, "unresolved_package_dependency", message))
+        return None
     return concept.key
 
 
@@ -245,6 +253,20 @@ def unknown_concept(where: str, ref: ConceptRef) -> str:
     )
 
 
+FIELD_KEYS = frozenset(
+    {
+        "description",
+        "type",
+        "required",
+        "default_value",
+        "choices",
+        "key_type",
+        "value_type",
+        "item_type",
+        "concept_ref",
+        "item_concept_ref",
+    }
+)
 _DEFAULT_TYPES: dict[str, tuple[type, ...]] = {
     "text": (str,),
     "integer": (int,),
@@ -285,6 +307,9 @@ def _field(
     default = blueprint.get("default_value")
     if not isinstance(blueprint.get("description"), str):
         found.append("needs a string `description`")
+    unknown = sorted(set(blueprint) - FIELD_KEYS)
+    if unknown:
+        found.append(f"unknown key(s) {', '.join(unknown)} (a field takes {', '.join(sorted(FIELD_KEYS))})")
     if not isinstance(required, bool):
         found.append("`required` is true or false")
         required = False

@@ -14,12 +14,19 @@ from typing import Any
 import attrs
 
 from pipelex_core.bundles.concept_index import ConceptIndex
+from pipelex_core.bundles.manifest import unresolved_dependency
 from pipelex_core.bundles.memory import PATH, PathError, Value, walk_path
 from pipelex_core.bundles.pipe_specs import BOUND_PREFIX, PipeSpec, Slot, input_name_error
 from pipelex_core.bundles.problems import Problem
 from pipelex_core.bundles.refs import SNAKE, Presence
 from pipelex_core.bundles.registry import External, PipeRegistry
 from pipelex_core.bundles.templates import SPECIAL_NAMES, scan_template
+
+#: What a name holds after the step that should have stored it failed: accepted by every read.
+UNTYPED = Value(None, False, False, "a step reported above")
+#: Set in a working memory once a step failed to say what name it stores: from then on, a
+#: name nothing holds may be that one, so it is not reported again.
+UNKNOWN_NAMES = "*"
 
 SPECIAL_OUTCOMES = frozenset({"continue", "fail"})
 PIPE_STEP_FIELDS = frozenset({"pipe", "result", "nb_output", "multiple_output", "batch_over", "batch_as"})
@@ -43,17 +50,42 @@ class FlowChecker:
     registry: PipeRegistry
     index: ConceptIndex
     problems: list[Problem]
+    #: (domain, code) of every pipe another domain of the package may call
+    public: frozenset[tuple[str, str]] | None = None
+    #: the controller being checked: its inputs' values, and the names read from them
+    _inputs: dict[str, Value] = attrs.field(factory=dict)
+    _read: set[str] = attrs.field(factory=set)
 
     def check(self, spec: PipeSpec) -> None:
         kind = spec.type
-        if kind == "PipeSequence":
-            self._sequence(spec)
-        elif kind == "PipeParallel":
-            self._parallel(spec)
-        elif kind == "PipeCondition":
-            self._condition(spec)
-        elif kind == "PipeBatch":
-            self._batch(spec)
+        checker = {
+            "PipeSequence": self._sequence,
+            "PipeParallel": self._parallel,
+            "PipeCondition": self._condition,
+            "PipeBatch": self._batch,
+        }.get(kind or "")
+        if checker is None:
+            return
+        self._inputs, self._read = {}, set()
+        before = len(self.problems)
+        checker(spec)
+        unread = [name for name in self._inputs if name not in self._read]
+        # only for a controller otherwise sound: after a fault, what it reads is not known
+        if len(self.problems) == before and unread:
+            names = ", ".join(repr(name) for name in unread)
+            self._report(
+                spec,
+                "extraneous_input_variable",
+                f"declares {names} but no step, branch or expression reads "
+                f"{'them' if len(unread) > 1 else 'it'}: remove "
+                f"{'them' if len(unread) > 1 else 'it'} from `inputs`, or hand "
+                f"{'them' if len(unread) > 1 else 'it'} to the pipe that needs "
+                f"{'them' if len(unread) > 1 else 'it'}",
+            )
+
+    def _mark(self, name: str, value: Value | None) -> None:
+        if value is not None and self._inputs.get(name) is value:
+            self._read.add(name)
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -69,16 +101,41 @@ class FlowChecker:
             self._report(
                 spec,
                 "unknown_pipe",
-                f"{where} calls pipe {reference!r}, which no bundle of the library defines: "
-                "define it, fix the name, or validate the folder that holds it",
+                f"{where} calls pipe {reference!r}, which no bundle of the library defines"
+                + (
+                    f" in domain {spec.domain!r} (a bare reference stays in its domain)"
+                    if "." not in reference
+                    else ""
+                )
+                + ": define it, fix the name, or validate the folder that holds it",
+            )
+        elif isinstance(target, External):
+            self._report(
+                spec,
+                "unresolved_package_dependency",
+                unresolved_dependency(where, reference, self.index.manifest),
+            )
+        elif (
+            self.public is not None
+            and target.domain != spec.domain
+            and (target.domain, target.code) not in self.public
+        ):
+            self._report(
+                spec,
+                "pipe_not_exported",
+                f"{where} calls {reference!r}, a pipe of domain {target.domain!r} that the "
+                f"package does not export: add it to [exports.{target.domain}] pipes in "
+                "METHODS.toml, or call a pipe of this domain",
             )
         return target
 
     def _memory(self, spec: PipeSpec, owner: str) -> dict[str, Value]:
-        return {
+        memory = {
             name: Value.of_slot(slot, f"input {name!r} of the {owner}")
             for name, slot in spec.inputs.items()
         }
+        self._inputs = dict(memory)
+        return memory
 
     def _feed(
         self,
@@ -91,7 +148,8 @@ class FlowChecker:
         """Check ``target``'s inputs against ``memory``; True when a plain input may be absent."""
         lifted = False
         for name, slot in target.inputs.items():
-            value = memory.get(name)
+            value = memory.get(name, memory.get(UNKNOWN_NAMES))
+            self._mark(name, value)
             if value is None:
                 self._report(
                     spec,
@@ -108,7 +166,9 @@ class FlowChecker:
         return lifted
 
     def _compatible(self, spec: PipeSpec, value: Value, slot: Slot, where: str) -> None:
-        if value.concept is not None and slot.concept is not None:
+        if value.concept is None:
+            return  # untyped: nothing to check before the run
+        if slot.concept is not None:
             if not self.index.is_a(value.concept, slot.concept):
                 self._report(
                     spec,
@@ -118,8 +178,6 @@ class FlowChecker:
                     "or change the input's concept",
                 )
                 return
-        if value.concept is None and value.origin.startswith("binding"):
-            return
         if value.is_list != slot.is_list:
             wanted = "a list" if slot.is_list else "a single value"
             got = "a list" if value.is_list else "a single value"
@@ -231,13 +289,18 @@ class FlowChecker:
             faults.append(f"`result` {result!r} is not a plain snake_case name")
         elif result.startswith(BOUND_PREFIX):
             self._report(spec, "invalid_input_name", f"{where}: {input_name_error(result)}")
+            memory[result] = UNTYPED
             return None
         if faults:
             self._report(spec, "binding_step_invalid", f"{where} (binding): " + "; ".join(faults))
+            memory[result if isinstance(result, str) else UNKNOWN_NAMES] = UNTYPED
+            if isinstance(result, str) and not SNAKE.match(result):
+                memory[UNKNOWN_NAMES] = UNTYPED
             return None
         assert isinstance(path, str) and isinstance(result, str)
         value = self._walk(spec, path, memory, where, "sequence")
         if value is None:
+            memory[result] = UNTYPED  # reported once, here: later reads are not reported again
             return None
         value = attrs.evolve(value, origin=f'binding step {{ from = "{path}", result = "{result}" }}')
         memory[result] = value
@@ -247,7 +310,8 @@ class FlowChecker:
         self, spec: PipeSpec, path: str, memory: Mapping[str, Value], where: str, owner: str
     ) -> Value | None:
         root, *segments = path.split(".")
-        base = memory.get(root)
+        base = memory.get(root, memory.get(UNKNOWN_NAMES))
+        self._mark(root, base)
         if base is None:
             self._report(
                 spec,
@@ -287,22 +351,19 @@ class FlowChecker:
             )
         result = step.get("result")
         if result is not None:
-            if not isinstance(result, str) or input_name_error(result) is not None:
-                code = (
-                    "invalid_input_name"
-                    if isinstance(result, str) and result.startswith(BOUND_PREFIX)
-                    else "binding_step_invalid"
-                )
+            error = input_name_error(result) if isinstance(result, str) else "not a string"
+            if error is not None:
                 self._report(
                     spec,
-                    code,
-                    f"{where}: `result` {result!r} is not a plain snake_case name: "
-                    + (input_name_error(result) or "") if isinstance(result, str) else "",
+                    "invalid_input_name",
+                    f"{where}: `result` names what the step stores, a plain input name: {error}",
                 )
+                memory[UNKNOWN_NAMES] = UNTYPED
                 result = None
         target = self._target(spec, step.get("pipe"), f"{where}")
         local = dict(memory)
         batch_over, batch_as = step.get("batch_over"), step.get("batch_as")
+        batch_ok = True
         if (batch_over is None) != (batch_as is None):
             self._report(
                 spec,
@@ -310,19 +371,36 @@ class FlowChecker:
                 f"{where}: `batch_over` and `batch_as` go together (the list, and the name of "
                 "each item)",
             )
+            batch_ok = False
         elif batch_over is not None:
             item = self._batch_item(spec, batch_over, batch_as, memory, where, owner, in_parallel)
+            batch_ok = item is not None
             if item is not None and isinstance(batch_as, str):
                 local[batch_as] = item
         lifted = False
-        if isinstance(target, PipeSpec):
+        if isinstance(target, PipeSpec) and batch_ok:
             lifted = self._feed(spec, target, local, where, owner)
         value = self._output_value(
             target, step, f"{where} (pipe {step.get('pipe')!r})", lifted
         )
         if isinstance(result, str):
             memory[result] = value
+        if isinstance(target, PipeSpec) and target.type == "PipeParallel":
+            if target.table.get("add_each_output") is True:
+                memory.update(self.branch_values(target))
         return value
+
+    def branch_values(self, parallel: PipeSpec) -> dict[str, Value]:
+        """What a PipeParallel with ``add_each_output`` adds to its caller's working memory."""
+        values: dict[str, Value] = {}
+        branches = parallel.table.get("branches")
+        for branch in branches if isinstance(branches, list) else []:
+            if not isinstance(branch, dict) or not isinstance(branch.get("result"), str):
+                continue
+            target = self.registry.resolve(str(branch.get("pipe")), parallel.domain)
+            origin = f"branch {branch['result']!r} of {parallel.code!r}"
+            values[branch["result"]] = self._output_value(target, branch, origin, False)
+        return values
 
     def _batch_item(
         self,
@@ -539,6 +617,7 @@ class FlowChecker:
             for error in scan.errors:
                 self._report(spec, "template_invalid", f"the expression: {error}")
             for root in sorted(scan.roots()):
+                self._read.add(root)
                 if root.startswith("_") or root in SPECIAL_NAMES or root in spec.declared:
                     continue
                 self._report(
@@ -562,7 +641,7 @@ class FlowChecker:
                 spec, "pipe_field_missing", f"a PipeBatch needs {', '.join(missing)}"
             )
         list_name, item_name = table.get("input_list_name"), table.get("input_item_name")
-        item: Value | None = None
+        item: Value | None = UNTYPED
         if isinstance(list_name, str):
             error = input_name_error(list_name)
             if error is not None:
@@ -575,6 +654,7 @@ class FlowChecker:
                     f'{list_name} = "<Item>[]"',
                 )
             elif list_name in spec.inputs:
+                self._read.add(list_name)
                 slot = spec.inputs[list_name]
                 if not slot.is_list:
                     self._report(
@@ -597,7 +677,7 @@ class FlowChecker:
                     + ("input_list_name" if item_name == list_name else "an input of the batch")
                     + ": name the item in the singular of the list (e.g. documents -> document)",
                 )
-                item = None
+                item, item_name = UNTYPED, UNKNOWN_NAMES
         target = None
         if "branch_pipe_code" in table:
             target = self._target(spec, table["branch_pipe_code"], "branch_pipe_code")

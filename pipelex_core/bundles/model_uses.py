@@ -52,12 +52,95 @@ def model_uses(
             if reference is None:
                 continue
             try:
-                resolved = resolver.resolve(reference)
+                resolved = resolver.resolve(reference, kind)
             except PipelexError as exc:
                 problems.append(spec.problem("unknown_model", f"`{field}`: {exc.message}"))
                 continue
+            wrong = _wrong_kind(resolver, reference, kind, resolved)
+            if wrong is not None:
+                problems.append(
+                    spec.problem(
+                        "unknown_model",
+                        f"`{field}`: {reference!r} is {wrong}, and a {spec.type} needs a model "
+                        f"of kind {kind!r}: name one of that kind, or omit `model` for the "
+                        "deck's default",
+                    )
+                )
+                continue
             uses.append(ModelUse(spec, reference, default_kind, resolved))
     return tuple(uses)
+
+
+#: What a catalogue's ``model_type`` may serve, by operator kind.
+_MODEL_TYPES = {
+    "llm": frozenset({"llm"}),
+    "judge": frozenset({"llm", "judge", "judgment"}),
+    "img_gen": frozenset({"img_gen"}),
+    "extract": frozenset({"text_extractor", "extract", "llm"}),
+    "search": frozenset({"search"}),
+}
+
+
+def _wrong_kind(
+    resolver: ModelResolver, reference: str, kind: str, resolved: ResolvedModel
+) -> str | None:
+    """Why ``reference`` is of another kind than ``kind``, or None when it fits (or is unknown)."""
+    declared = resolver.deck.preset_kind(reference, kind)
+    if declared is not None and declared != kind:
+        return f"a preset for {declared!r} pipes"
+    if resolved.backend is None:
+        return None
+    model = resolver.spec(resolved.handle, resolved.backend)
+    if model is None or model.model_type not in frozenset().union(*_MODEL_TYPES.values()):
+        return None
+    if model.model_type not in _MODEL_TYPES[kind]:
+        return f"served as a {model.model_type!r} model ({resolved.handle})"
+    return None
+
+
+#: Settings that exclude each other in an inline model table.
+_EXCLUSIVE_SETTINGS = (("reasoning_effort", "reasoning_budget"), ("quality", "nb_steps"))
+
+
+def _inline_settings_ok(
+    spec: PipeSpec, field: str, kind: str, table: dict[str, Any], problems: list[Problem]
+) -> bool:
+    model = table.get("model")
+    if not isinstance(model, str) or not model.strip():
+        problems.append(
+            spec.problem("pipe_field_invalid", f"the `{field}` table needs a string `model`")
+        )
+        return False
+    if model.strip().startswith("$"):
+        problems.append(
+            spec.problem(
+                "unknown_model",
+                f"the `{field}` table's model {model!r} is a preset, which carries settings of "
+                "its own: write it as a string (model = "
+                f'"{model}"), or put an @alias, a ~waterfall or a handle in the table',
+            )
+        )
+        return False
+    ok = True
+    if kind == "llm" and spec.type == "PipeLLM" and "temperature" not in table:
+        problems.append(
+            spec.problem(
+                "pipe_field_invalid",
+                f"an inline LLM settings table needs a `temperature` (0 to 1), beside "
+                f"model = {model!r}",
+            )
+        )
+        ok = False
+    for first, second in _EXCLUSIVE_SETTINGS:
+        if first in table and second in table:
+            problems.append(
+                spec.problem(
+                    "pipe_field_conflict",
+                    f"the `{field}` table sets both `{first}` and `{second}`: keep one",
+                )
+            )
+            ok = False
+    return ok
 
 
 def _reference(
@@ -65,12 +148,9 @@ def _reference(
 ) -> tuple[str | None, str | None]:
     model: Any = spec.table.get(field)
     if isinstance(model, dict):
-        model = model.get("model")
-        if not isinstance(model, str):
-            problems.append(
-                spec.problem("pipe_field_invalid", f"the `{field}` table needs a string `model`")
-            )
+        if not _inline_settings_ok(spec, field, kind, model, problems):
             return None, None
+        model = model["model"]
     if isinstance(model, str):
         if not model.strip():
             problems.append(spec.problem("unknown_model", f"`{field}` is empty"))
@@ -84,6 +164,15 @@ def _reference(
     if field != "model":
         return None, None
     default = resolver.deck.choice_defaults.get(kind)
+    if default is None and kind == "judge":
+        problems.append(
+            spec.problem(
+                "pipe_field_missing",
+                "a PipeJudge names its `model` (the deck has no default for judgments), "
+                'e.g. model = "@default-judgment"',
+            )
+        )
+        return None, None
     if default is None:
         problems.append(
             spec.problem(

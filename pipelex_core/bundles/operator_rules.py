@@ -19,7 +19,14 @@ COMMON_FIELDS = frozenset({"type", "description", "inputs", "output"})
 #: The fields each pipe type has beside the common ones (Pipelex refuses any other).
 TYPE_FIELDS: Mapping[str, frozenset[str]] = {
     "PipeLLM": frozenset(
-        {"prompt", "system_prompt", "model", "model_to_structure", "structuring_method"}
+        {
+            "prompt",
+            "system_prompt",
+            "model",
+            "model_to_structure",
+            "structuring_method",
+            "templating_style",
+        }
     ),
     "PipeStructure": frozenset({"model"}),
     "PipeFunc": frozenset({"function_name"}),
@@ -95,6 +102,10 @@ TEMPLATE_CATEGORIES = frozenset(
     {"basic", "expression", "html", "markdown", "mermaid", "llm_prompt", "img_gen_prompt"}
 )
 STRUCTURING_METHODS = frozenset({"direct", "preliminary_text"})
+#: The metadata every stored value carries, which a template may read.
+METADATA_FIELDS = frozenset({"_stuff_name", "_content_class", "_concept_code", "_stuff_code"})
+TAG_STYLES = frozenset({"no_tag", "ticks", "xml", "square_brackets"})
+TEXT_FORMATS = frozenset({"plain", "markdown", "html", "json"})
 #: Operators that must read every input they declare.
 READ_ALL_INPUTS = frozenset({"PipeLLM", "PipeImgGen", "PipeSearch", "PipeCompose"})
 
@@ -158,6 +169,7 @@ def check_reads(
     *,
     extra_reads: Iterable[Read] = (),
     must_read_all: bool,
+    context: frozenset[str] = frozenset(),
 ) -> None:
     """Reads against declarations: missing, extraneous, unguarded optional, malformed."""
     reads: list[tuple[str, Read]] = [("construct", read) for read in extra_reads]
@@ -165,10 +177,35 @@ def check_reads(
         scan = scan_template(text)
         for error in scan.errors:
             problems.append(spec.problem("template_invalid", f"`{field}`, {error}"))
-        reads.extend((field, read) for read in scan.reads)
-    missing: dict[str, str] = {}
+        for read in scan.reads:
+            if read.inline_block:
+                if read.root not in spec.declared:
+                    continue  # not a variable: an e-mail address, a CSS at-rule, plain text
+                problems.append(
+                    spec.problem(
+                        "template_invalid",
+                        f"`{field}`, line {read.line}: `@{read.dotted}` inserts a block, so it "
+                        f"stands alone on its own line; write `${read.dotted}` to insert the "
+                        "value inline",
+                    )
+                )
+            reads.append((field, read))
     for field, read in reads:
-        if read.root.startswith("_") or read.root in SPECIAL_NAMES:
+        private = [segment for segment in read.path if segment.startswith("_")]
+        if private and not set(private) <= METADATA_FIELDS:
+            problems.append(
+                spec.problem(
+                    "template_private_name",
+                    f"`{field}` reads {read.dotted!r}: names starting with `_` are private and "
+                    "templates cannot read them",
+                )
+            )
+    missing: dict[str, str] = {}
+    dotted_inputs = {name for name in spec.declared if "." in name}  # reported as invalid names
+    for field, read in reads:
+        if read.root.startswith("_") or read.root in SPECIAL_NAMES or read.root in context:
+            continue
+        if any(name.split(".", 1)[0] == read.root for name in dotted_inputs):
             continue
         if read.root not in spec.declared:
             missing.setdefault(read.root, field)
@@ -180,7 +217,9 @@ def check_reads(
                 f'{name} = "<its concept>" to `inputs`, or fix the name',
             )
         )
-    read_roots = {read.root for _, read in reads}
+    read_roots = {read.root for _, read in reads} | {
+        name for name in dotted_inputs if name.split(".", 1)[0] in {r.root for _, r in reads}
+    }
     if must_read_all:
         unread = [name for name in spec.inputs if name not in read_roots]
         unread += [name for name in spec.declared - set(spec.inputs) if name not in read_roots]
@@ -216,6 +255,7 @@ def check_reads(
 def _llm(spec: PipeSpec, index: ConceptIndex, problems: list[Problem]) -> None:
     templates = _templates(spec, ("prompt", "system_prompt"), problems)
     check_reads(spec, templates, problems, must_read_all=True)
+    _check_templating_style(spec, spec.table.get("templating_style"), problems)
     method = spec.table.get("structuring_method")
     if method is not None and method not in STRUCTURING_METHODS:
         problems.append(
@@ -235,6 +275,28 @@ def _llm(spec: PipeSpec, index: ConceptIndex, problems: list[Problem]) -> None:
                 "images with a PipeImgGen",
             )
         )
+
+
+def _check_templating_style(spec: PipeSpec, style: Any, problems: list[Problem]) -> None:
+    if style is None or (isinstance(style, str) and style in TAG_STYLES):
+        return
+    if isinstance(style, dict):
+        tag, text_format = style.get("tag_style"), style.get("text_format", "plain")
+        if tag in TAG_STYLES and text_format in TEXT_FORMATS and set(style) <= {
+            "tag_style",
+            "text_format",
+        }:
+            return
+    problems.append(
+        spec.problem(
+            "pipe_field_invalid",
+            f"templating_style {style!r}: write a tag style ("
+            + ", ".join(sorted(TAG_STYLES))
+            + ") or { tag_style = …, text_format = "
+            + " | ".join(sorted(TEXT_FORMATS))
+            + " }",
+        )
+    )
 
 
 def _img_gen(spec: PipeSpec, index: ConceptIndex, problems: list[Problem]) -> None:
@@ -266,6 +328,17 @@ def _extract(spec: PipeSpec, index: ConceptIndex, problems: list[Problem]) -> No
                 f"{len(spec.declared)}",
             )
         )
+    for name, slot in spec.inputs.items():
+        if slot.concept is not None and not (
+            index.is_a(slot.concept, "native.Document") or index.is_a(slot.concept, "native.Image")
+        ):
+            problems.append(
+                spec.problem(
+                    "pipe_inputs_invalid",
+                    f"a PipeExtract reads a Document or an Image (or a concept refining one); "
+                    f"input {name!r} is {slot.ref.bare}",
+                )
+            )
     output = spec.output
     if output is not None and output.concept is not None:
         if output.concept != "native.Page":
@@ -330,6 +403,7 @@ def _judge(spec: PipeSpec, index: ConceptIndex, problems: list[Problem]) -> None
         problems.append(
             spec.problem("pipe_field_conflict", "`options` and `levels` are exclusive: keep one")
         )
+        expected = ""  # which output fits is unknown until one is kept
     elif options is not None:
         expected = "native.Choice"
         if not isinstance(options, dict) or len(options) < 2 or not all(options):
@@ -374,7 +448,8 @@ def _judge(spec: PipeSpec, index: ConceptIndex, problems: list[Problem]) -> None
         problems.append(
             spec.problem("pipe_field_invalid", "`threshold` is a number strictly between 0 and 1")
         )
-    _output_must_be(spec, index, expected, problems, allow_list=False)
+    if expected:
+        _output_must_be(spec, index, expected, problems, allow_list=False)
 
 
 def _compose(spec: PipeSpec, index: ConceptIndex, problems: list[Problem]) -> None:
@@ -392,6 +467,7 @@ def _compose(spec: PipeSpec, index: ConceptIndex, problems: list[Problem]) -> No
         )
     templates: list[tuple[str, str]] = []
     reads: list[Read] = []
+    context: frozenset[str] = frozenset()
     if isinstance(template, str):
         templates.append(("template", template))
     elif isinstance(template, dict):
@@ -402,7 +478,16 @@ def _compose(spec: PipeSpec, index: ConceptIndex, problems: list[Problem]) -> No
             )
         else:
             templates.append(("template", body))
-        if category not in TEMPLATE_CATEGORIES:
+        if category is None:
+            problems.append(
+                spec.problem(
+                    "pipe_field_missing",
+                    "a `template` table needs a `category` ("
+                    + ", ".join(sorted(TEMPLATE_CATEGORIES))
+                    + "); a plain string template is `basic`",
+                )
+            )
+        elif category not in TEMPLATE_CATEGORIES:
             problems.append(
                 spec.problem(
                     "pipe_field_invalid",
@@ -410,13 +495,19 @@ def _compose(spec: PipeSpec, index: ConceptIndex, problems: list[Problem]) -> No
                     + ", ".join(sorted(TEMPLATE_CATEGORIES)),
                 )
             )
+        _check_templating_style(spec, template.get("templating_style"), problems)
+        extra = template.get("extra_context")
+        if isinstance(extra, dict):
+            context = frozenset(extra)
+        elif extra is not None:
+            problems.append(spec.problem("pipe_field_invalid", "`extra_context` is a table"))
     elif template is not None:
         problems.append(spec.problem("pipe_field_invalid", "`template` is a string or a table"))
     if isinstance(construct, dict):
         _construct(spec, construct, "construct", templates, reads, problems)
     elif construct is not None:
         problems.append(spec.problem("pipe_field_invalid", "`construct` is a table of fields"))
-    check_reads(spec, templates, problems, extra_reads=reads, must_read_all=True)
+    check_reads(spec, templates, problems, extra_reads=reads, must_read_all=True, context=context)
     output = spec.output
     if output is not None and output.is_list:
         problems.append(
@@ -447,7 +538,6 @@ def _construct(
                     "pipe_field_conflict", f"`{here}` takes `from` or `template`, not both"
                 )
             )
-            continue
         if has_from:
             path = value["from"]
             if not isinstance(path, str) or not path:
@@ -455,13 +545,13 @@ def _construct(
                 continue
             root, *rest = path.split(".")
             reads.append(Read(root, tuple(rest), False, "from", 0))
-        elif has_template:
+        if has_template:
             body = value["template"]
             if isinstance(body, str):
                 templates.append((here, body))
             else:
                 problems.append(spec.problem("pipe_field_invalid", f"`{here}.template` is a string"))
-        else:
+        if not has_from and not has_template:
             _construct(spec, value, here, templates, reads, problems)
 
 

@@ -14,6 +14,7 @@ import attrs
 
 from pipelex_core.bundles.concept_index import ConceptIndex, unknown_concept
 from pipelex_core.bundles.library import Bundle, Pipe
+from pipelex_core.bundles.manifest import unresolved_dependency
 from pipelex_core.bundles.problems import Problem
 from pipelex_core.bundles.refs import SNAKE, ConceptRef, Presence, parse_concept_ref
 
@@ -147,6 +148,10 @@ def _slot(
         problems.append(
             Problem(pipe.file, pipe.code, "unknown_concept", unknown_concept(where, ref))
         )
+        return Slot(ref, None)
+    if concept.external:
+        message = unresolved_dependency(where, ref.bare, index.manifest)
+        problems.append(Problem(pipe.file, pipe.code, "unresolved_package_dependency", message))
         return Slot(ref, None)
     return Slot(ref, concept.key)
 

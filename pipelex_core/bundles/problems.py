@@ -42,6 +42,7 @@ CODES: dict[str, str] = {
     "missing_input_variable": "Every variable a pipe reads is a declared input.",
     "extraneous_input_variable": "Every declared input is read.",
     "template_invalid": "A template is valid Jinja2 and follows the sigil rules.",
+    "template_private_name": "A template never reads a private (`_`) field.",
     # signatures across controllers
     "input_stuff_spec_mismatch": "A value handed to an input has a compatible concept.",
     "inadequate_output_concept": "A pipe's output concept is what it produces.",
@@ -55,6 +56,10 @@ CODES: dict[str, str] = {
     "optional_output_required": "A condition that can continue declares an optional output.",
     "optional_input_unguarded": "A template guards every read of an optional input.",
     "optional_branch_required_field": "A maybe-absent branch never feeds a required field.",
+    # packages
+    "manifest_invalid": "METHODS.toml follows the manifest format.",
+    "pipe_not_exported": "A pipe of another domain of the package is exported.",
+    "unresolved_package_dependency": "A cross-package reference names a loadable dependency.",
     # models
     "unknown_model": "A model reference resolves in the model deck.",
 }

@@ -1,9 +1,7 @@
 """The library's pipes by domain and code: implementations, signatures, and how references resolve.
 
-A bare pipe reference resolves in the referring bundle's domain first, then to the one pipe of
-that code elsewhere in the library (Pipelex loads a library into one namespace); a
-``domain.code`` reference names its domain; ``alias->domain.code`` names a dependency's pipe,
-which cannot be checked offline.
+A bare pipe reference resolves in the referring bundle's domain (every file of that domain);
+a ``domain.code`` reference names its domain; ``alias->domain.code`` names a dependency's pipe.
 """
 
 from __future__ import annotations
@@ -60,11 +58,7 @@ class PipeRegistry:
         if "." in reference:
             target_domain, _, code = reference.rpartition(".")
             return self.by_key.get((target_domain, code))
-        local = self.by_key.get((domain, reference))
-        if local is not None:
-            return local
-        others = self.by_code.get(reference, [])
-        return others[0] if len(others) == 1 else None
+        return self.by_key.get((domain, reference))
 
     def codes(self) -> Mapping[str, PipeSpec]:
         return {code: specs[0] for code, specs in self.by_code.items()}

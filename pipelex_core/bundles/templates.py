@@ -48,6 +48,8 @@ class Read:
     guarded: bool
     how: str  # "$", "@", "@?", or "jinja"
     line: int
+    #: an ``@`` block sigil that does not stand alone on its line
+    inline_block: bool = False
 
     @property
     def dotted(self) -> str:
@@ -73,13 +75,9 @@ def scan_template(text: str) -> TemplateScan:
             continue
         sigil, path = match["sigil"], match["path"]
         line = text.count("\n", 0, match.start()) + 1
-        if sigil in ("@", "@?") and not _alone_on_line(text, match):
-            errors.append(
-                f"line {line}: `{sigil}{path}` inserts a block, so it stands on its own line; "
-                f"write `${path}` to insert the value inline"
-            )
+        inline = sigil in ("@", "@?") and not _alone_on_line(text, match)
         root, *rest = path.split(".")
-        reads.append(Read(root, tuple(rest), sigil == "@?", sigil, line))
+        reads.append(Read(root, tuple(rest), sigil == "@?", sigil, line, inline))
     reads.extend(_scan_jinja(text, errors))
     return TemplateScan(tuple(reads), tuple(errors))
 

@@ -22,6 +22,10 @@ from pipelex_core.settings import read_toml
 DECK_FILE = "deck.toml"
 
 
+#: The operator kinds a deck may give references of their own (``[img_gen.aliases]``, …).
+KINDS = ("llm", "img_gen", "extract", "search", "judge")
+
+
 @attrs.frozen
 class Deck:
     aliases: Mapping[str, str]
@@ -29,6 +33,8 @@ class Deck:
     waterfalls: Mapping[str, tuple[str, ...]]
     choice_defaults: Mapping[str, str]
     path: Path | None = None
+    #: per operator kind, the same three tables: they win over the shared ones for that kind
+    by_kind: Mapping[str, Deck] = attrs.field(factory=dict)
 
     @classmethod
     def load(cls, home: Path) -> Deck:
@@ -37,12 +43,29 @@ class Deck:
 
     @classmethod
     def from_document(cls, document: Mapping[str, Any], path: Path | None = None) -> Deck:
+        deck = cls._tables(document, path, "")
+        by_kind = {}
+        for kind in KINDS:
+            section = document.get(kind)
+            if section is None:
+                continue
+            if not isinstance(section, dict):
+                raise ConfigurationError(
+                    f"{path or 'deck'}: invalid deck: [{kind}] must be a table",
+                    f"Fix {path or 'deck'}.",
+                    path=path,
+                )
+            by_kind[kind] = cls._tables(section, path, f"{kind}.")
+        return attrs.evolve(deck, by_kind=types.MappingProxyType(by_kind))
+
+    @classmethod
+    def _tables(cls, document: Mapping[str, Any], path: Path | None, prefix: str) -> Deck:
         problems: list[str] = []
 
         def table(key: str) -> Mapping[str, Any]:
             value = document.get(key, {})
             if not isinstance(value, dict):
-                problems.append(f"[{key}] must be a table")
+                problems.append(f"[{prefix}{key}] must be a table")
                 return {}
             return value
 
@@ -83,9 +106,36 @@ class Deck:
             path=path,
         )
 
-    def resolve(self, reference: str) -> tuple[str, ...]:
-        """The candidate handles of a reference, in order; an unknown name is an error."""
-        return self._resolve(ModelReference.parse(reference), ())
+    def resolve(self, reference: str, kind: str | None = None) -> tuple[str, ...]:
+        """The candidate handles of a reference, in order; an unknown name is an error.
+
+        With ``kind``, that kind's own tables are searched first (an ``@default-premium`` of
+        image generation is not the LLM one).
+        """
+        deck = self._for_kind(kind)
+        return deck._resolve(ModelReference.parse(reference), ())
+
+    def _for_kind(self, kind: str | None) -> Deck:
+        own = self.by_kind.get(kind) if kind else None
+        if own is None:
+            return self
+        return attrs.evolve(
+            self,
+            aliases=types.MappingProxyType({**self.aliases, **own.aliases}),
+            presets=types.MappingProxyType({**self.presets, **own.presets}),
+            waterfalls=types.MappingProxyType({**self.waterfalls, **own.waterfalls}),
+            choice_defaults=types.MappingProxyType({**self.choice_defaults, **own.choice_defaults}),
+            by_kind={},
+        )
+
+    def preset_kind(self, reference: str, kind: str | None = None) -> str | None:
+        """The operator kind a ``$preset`` declares (its ``kind`` key), if it declares one."""
+        ref = ModelReference.parse(reference)
+        if ref.kind is not ReferenceKind.PRESET:
+            return None
+        preset = self._for_kind(kind).presets.get(ref.name)
+        value = preset.get("kind") if preset is not None else None
+        return value if isinstance(value, str) else None
 
     def _resolve(self, ref: ModelReference, seen: tuple[ModelReference, ...]) -> tuple[str, ...]:
         if ref in seen:

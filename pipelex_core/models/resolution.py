@@ -44,9 +44,9 @@ class ModelResolver:
     gateway_enabled: bool
     catalogue: Mapping[str, ModelSpec] | None = None
 
-    def resolve(self, reference: str) -> ResolvedModel:
+    def resolve(self, reference: str, kind: str | None = None) -> ResolvedModel:
         """Resolve through the deck, route each candidate, keep the first one served."""
-        candidates = self.deck.resolve(reference)
+        candidates = self.deck.resolve(reference, kind)
         placed = [(handle, self._backend(handle)) for handle in candidates]
         for handle, backend in placed:
             if backend is not None and self.spec(handle, backend) is not None:

@@ -1,0 +1,155 @@
+"""``METHODS.toml``: the package a library belongs to, its dependencies and its exports.
+
+A library with no manifest is standalone: every pipe is public and it has no dependencies.
+With one, a pipe of one domain may call a pipe of another only when that pipe is exported
+(listed in ``[exports.<domain>]``, or a bundle's ``main_pipe``), and ``alias->domain.code``
+names a declared dependency. Dependencies are never fetched: offline, a cross-package
+reference cannot be resolved, and says so.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from pipelex_core.bundles.library import Bundle
+from pipelex_core.bundles.problems import Problem
+from pipelex_core.bundles.refs import DOMAIN, RESERVED_DOMAINS, SNAKE
+
+MANIFEST = "METHODS.toml"
+ADDRESS = re.compile(r"^[a-zA-Z0-9._-]+\.[a-zA-Z0-9._-]+/[a-zA-Z0-9._/-]+$")
+SEMVER = re.compile(
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$"
+)
+PACKAGE_NAME = re.compile(r"^[a-z][a-z0-9_-]{1,24}$")
+
+
+@attrs.frozen
+class Manifest:
+    file: str
+    dependencies: Mapping[str, Mapping[str, Any]]
+    exports: Mapping[str, frozenset[str]]
+
+
+def find_manifest(bundles: Iterable[Bundle]) -> Path | None:
+    """The ``METHODS.toml`` above the library's bundles (up to a ``.git`` folder), if any."""
+    for bundle in bundles:
+        folder = Path(bundle.file).resolve().parent
+        for candidate in (folder, *folder.parents):
+            if (candidate / MANIFEST).is_file():
+                return candidate / MANIFEST
+            if (candidate / ".git").exists():
+                break
+    return None
+
+
+def load_manifest(path: Path, problems: list[Problem]) -> Manifest | None:
+    name = str(path)
+
+    def bad(message: str) -> None:
+        problems.append(Problem(name, None, "manifest_invalid", message))
+
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        bad(f"cannot be read as TOML: {exc}")
+        return None
+    package = document.get("package")
+    if not isinstance(package, dict):
+        bad("needs a [package] table (name, address, version, description)")
+        package = {}
+    else:
+        _check_package(package, bad)
+    dependencies: dict[str, Mapping[str, Any]] = {}
+    raw_dependencies = document.get("dependencies", {})
+    if not isinstance(raw_dependencies, dict):
+        bad("[dependencies] is a table of alias = { address, version }")
+        raw_dependencies = {}
+    for alias, spec in raw_dependencies.items():
+        if not SNAKE.match(alias):
+            bad(f"dependency alias {alias!r} is not snake_case")
+        if not isinstance(spec, dict) or not ADDRESS.match(str(spec.get("address", ""))):
+            bad(
+                f"dependency {alias!r} needs an `address` such as github.com/org/repo "
+                "and a `version` constraint"
+            )
+            continue
+        dependencies[alias] = spec
+    exports: dict[str, frozenset[str]] = {}
+    raw_exports = document.get("exports", {})
+    for domain, table in _export_tables(raw_exports):
+        if not DOMAIN.match(domain):
+            bad(f"[exports.{domain}]: {domain!r} is not a domain path")
+        elif domain.split(".", 1)[0] in RESERVED_DOMAINS:
+            bad(
+                f"[exports.{domain}]: the domain starts with the reserved segment "
+                f"{domain.split('.', 1)[0]!r} (native, mthds and pipelex are reserved)"
+            )
+        pipes = table.get("pipes", [])
+        if not isinstance(pipes, list) or not all(isinstance(p, str) for p in pipes):
+            bad(f"[exports.{domain}] pipes is a list of pipe codes")
+            continue
+        for pipe in pipes:
+            if not SNAKE.match(pipe):
+                bad(f"[exports.{domain}]: {pipe!r} is not a pipe code (snake_case)")
+        exports[domain] = frozenset(pipes)
+    return Manifest(name, dependencies, exports)
+
+
+def _check_package(package: Mapping[str, Any], bad: Any) -> None:
+    address = package.get("address")
+    if not isinstance(address, str) or not ADDRESS.match(address):
+        bad(
+            f"[package] address {address!r} is not a hostname and path such as "
+            "github.com/org/repo"
+        )
+    version = package.get("version")
+    if not isinstance(version, str) or not SEMVER.match(version):
+        bad(f"[package] version {version!r} is not a semantic version such as 1.0.0")
+    description = package.get("description")
+    if not isinstance(description, str) or not description.strip():
+        bad("[package] needs a non-empty description")
+    name = package.get("name")
+    if name is not None and (not isinstance(name, str) or not PACKAGE_NAME.match(name)):
+        bad(f"[package] name {name!r}: 2 to 25 lowercase letters, digits, '_' or '-'")
+    main_pipe = package.get("main_pipe")
+    if main_pipe is not None and (not isinstance(main_pipe, str) or not SNAKE.match(main_pipe)):
+        bad(f"[package] main_pipe {main_pipe!r} is not a pipe code (snake_case)")
+
+
+def _export_tables(table: Any, prefix: str = "") -> Iterable[tuple[str, Mapping[str, Any]]]:
+    """``[exports.a.b] pipes = […]`` parses as nested tables: flatten them to domain paths."""
+    if not isinstance(table, dict):
+        return
+    for key, value in table.items():
+        if not isinstance(value, dict):
+            continue
+        path = f"{prefix}{key}"
+        if "pipes" in value:
+            yield path, value
+        yield from _export_tables(
+            {k: v for k, v in value.items() if k != "pipes"}, f"{path}."
+        )
+
+
+def unresolved_dependency(where: str, reference: str, manifest: Manifest | None) -> str:
+    """Why a cross-package reference cannot be resolved here, and what to do."""
+    alias = reference.split("->", 1)[0]
+    if manifest is None or alias not in manifest.dependencies:
+        declared = ", ".join(sorted(manifest.dependencies)) if manifest else ""
+        return (
+            f"{where}: {reference!r} names package {alias!r}, which METHODS.toml does not "
+            "declare under [dependencies]"
+            + (f" (declared: {declared})" if declared else "")
+            + ": declare it, or fix the alias"
+        )
+    address = manifest.dependencies[alias].get("address")
+    return (
+        f"{where}: {reference!r} needs dependency {alias!r} ({address}), which is not "
+        "installed, and validation never fetches: install the package, then validate again"
+    )
