@@ -364,6 +364,7 @@ def _field(
         concept=concept_key,
         item_kind=item_kind if isinstance(item_kind, str) else None,
         item_concept=item_concept,
+        choices=tuple(choices) if kind == "choices" else (),
     )
 
 

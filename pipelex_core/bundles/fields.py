@@ -34,6 +34,7 @@ class Field:
     concept: str | None = None
     item_kind: str | None = None
     item_concept: str | None = None
+    choices: tuple[str, ...] = ()
 
     @property
     def may_be_absent(self) -> bool:

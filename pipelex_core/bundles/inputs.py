@@ -1,8 +1,14 @@
-"""The inputs a pipe needs, with an example for each, and the checking of given inputs."""
+"""The inputs a pipe needs, with an example for each, and the checking of given inputs.
+
+Inputs files take Pipelex's two documented forms: the light form (the bare value, shaped by
+the declared concept: a string for a Text, a number for a Number, an object for a structured
+concept, a list for ``X[]``) and the explicit envelope ``{"concept": …, "content": …}``.
+"""
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -10,62 +16,84 @@ from typing import Any
 import attrs
 
 from pipelex_core.bundles.check import CheckedLibrary
-from pipelex_core.bundles.concepts import ConceptRef, sample_value
-from pipelex_core.bundles.library import Pipe
+from pipelex_core.bundles.pipe_specs import PipeSpec, Slot
+from pipelex_core.bundles.refs import Presence, parse_concept_ref
+from pipelex_core.bundles.samples import light_example, native_code, to_content
 from pipelex_core.errors import PipelexUsageError
+
+MAX_INPUTS_BYTES = 64 * 1024 * 1024
 
 
 @attrs.frozen
 class InputSpec:
     name: str
-    concept: str
-    optional: bool
+    slot: Slot
     example: Any
+
+    @property
+    def concept(self) -> str:
+        return str(self.slot.ref)
+
+    @property
+    def optional(self) -> bool:
+        return self.slot.presence is Presence.OPTIONAL
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "concept": self.concept,
             "optional": self.optional,
+            "multiple": self.slot.is_list,
             "example": self.example,
         }
 
 
-def start_pipe(checked: CheckedLibrary, name: str | None) -> Pipe:
+def start_pipe(checked: CheckedLibrary, name: str | None) -> PipeSpec:
     """``--pipe NAME``, else the library's ``main_pipe``."""
+    if name is not None and not name.strip():
+        raise PipelexUsageError("--pipe was given an empty name.", "Name a pipe, or omit --pipe.")
     code = name or checked.main_pipe()
     if code is None:
         raise PipelexUsageError(
             "The bundle has no main_pipe, so there is no pipe to start from.",
             "Name one with --pipe NAME.",
         )
-    pipe = checked.pipes.get(code)
-    if pipe is None:
-        known = ", ".join(sorted(checked.pipes)) or "none"
+    spec = checked.specs.get(code)
+    if spec is None:
+        known = ", ".join(sorted(checked.specs)) or "none"
         raise PipelexUsageError(f"No pipe named {code!r} in the bundle.", f"Pipes: {known}.")
-    return pipe
+    return spec
 
 
-def input_specs(checked: CheckedLibrary, pipe: Pipe) -> list[InputSpec]:
-    concepts = checked.library.concepts
-    return [
-        InputSpec(
-            name=name,
-            concept=concept,
-            optional=ConceptRef.parse(concept).optional,
-            example=sample_value(concept, concepts, f"example {name}"),
-        )
-        for name, concept in pipe.inputs.items()
-    ]
+def input_specs(checked: CheckedLibrary, spec: PipeSpec) -> list[InputSpec]:
+    """The pipe's inputs in declared order, each with a light-form example."""
+    specs = []
+    for name, slot in spec.inputs.items():
+        one = light_example(checked.index, slot.concept, name)
+        count = slot.ref.count or 1
+        example = [one] * count if slot.is_list else one
+        specs.append(InputSpec(name=name, slot=slot, example=example))
+    return specs
 
 
 def read_inputs_file(path: Path) -> dict[str, Any]:
+    def refuse_constant(token: str) -> Any:
+        raise ValueError(f"{token} is not a JSON number")
+
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        if path.is_dir():
+            raise PipelexUsageError(f"Inputs file {path} is a directory.")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_INPUTS_BYTES + 1)
+        if len(raw) > MAX_INPUTS_BYTES:
+            raise PipelexUsageError(f"Inputs file {path} is larger than 64 MiB.")
+        data = json.loads(raw.decode("utf-8-sig"), parse_constant=refuse_constant)
     except FileNotFoundError:
         raise PipelexUsageError(f"Inputs file {path} does not exist.") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise PipelexUsageError(f"Inputs file {path} cannot be read: {exc}.") from None
+    except RecursionError:
+        raise PipelexUsageError(f"Inputs file {path} is nested too deeply.") from None
     except ValueError as exc:
         raise PipelexUsageError(
             f"Inputs file {path} is not valid JSON: {exc}.",
@@ -79,20 +107,101 @@ def read_inputs_file(path: Path) -> dict[str, Any]:
     return data
 
 
-def match_inputs(specs: list[InputSpec], given: Mapping[str, Any], pipe: Pipe) -> dict[str, Any]:
-    """Check given inputs against the pipe's; missing and unknown names are both errors."""
-    expected = {spec.name for spec in specs}
+def match_inputs(
+    checked: CheckedLibrary, specs: list[InputSpec], given: Mapping[str, Any], pipe: PipeSpec
+) -> dict[str, Any]:
+    """Check given inputs against the pipe's; return them in content form, by name.
+
+    An optional input may be left out (it is absent); every other must be given; unknown names,
+    ``null`` and values of the wrong shape are usage errors that name the input.
+    """
+    declared = {spec.name: spec for spec in specs}
+    unknown = sorted(set(given) - set(declared))
     missing = sorted(s.name for s in specs if not s.optional and s.name not in given)
-    unknown = sorted(set(given) - expected)
+    names = ", ".join(f"{s.name} ({s.concept})" for s in specs) or "none"
     if missing or unknown:
         parts = []
         if missing:
             parts.append(f"missing {', '.join(repr(n) for n in missing)}")
         if unknown:
-            parts.append(f"unknown {', '.join(repr(n) for n in unknown)}")
-        names = ", ".join(f"{s.name} ({s.concept})" for s in specs) or "none"
+            parts.append(f"not declared by the pipe: {', '.join(repr(n) for n in unknown)}")
         raise PipelexUsageError(
             f"Inputs for pipe {pipe.code!r} do not match: {'; '.join(parts)}.",
             f"The pipe takes: {names}. `pipelex inputs` prints an example file.",
         )
-    return dict(given)
+    values: dict[str, Any] = {}
+    for name, value in given.items():
+        spec = declared[name]
+        problem = _shape_problem(checked, spec, value)
+        if problem is not None:
+            raise PipelexUsageError(
+                f"Input {name!r} ({spec.concept}): {problem}.",
+                f"`pipelex inputs --pipe {pipe.code}` shows an example value for each input.",
+            )
+        values[name] = _content(checked, spec, value)
+    return values
+
+
+def _content(checked: CheckedLibrary, spec: InputSpec, value: Any) -> Any:
+    key = spec.slot.concept
+    if isinstance(value, dict) and "concept" in value and "content" in value:
+        value = value["content"]
+    if spec.slot.is_list:
+        items = value if isinstance(value, list) else [value]
+        return [to_content(checked.index, key, item) for item in items]
+    return to_content(checked.index, key, value)
+
+
+def _shape_problem(checked: CheckedLibrary, spec: InputSpec, value: Any) -> str | None:
+    if value is None:
+        return "null is not a value: leave an optional input out instead"
+    if isinstance(value, dict) and "concept" in value and "content" in value:
+        ref = parse_concept_ref(value["concept"], allow_markers=False)
+        wanted = spec.slot.concept
+        if ref.error is not None:
+            return f"the envelope's concept {value['concept']!r} is not a concept reference"
+        concept = checked.index.lookup(ref, None)
+        if concept is None:
+            concept = next(
+                (c for c in checked.index.concepts.values() if c.code == ref.code), None
+            )
+        if concept is None:
+            return f"the envelope's concept {value['concept']!r} is not known"
+        if wanted is not None and not checked.index.is_a(concept.key, wanted):
+            return f"the envelope's concept {value['concept']!r} is not a {spec.concept}"
+        value = value["content"]
+    if spec.slot.is_list:
+        items = value if isinstance(value, list) else [value]
+        count = spec.slot.ref.count
+        if count is not None and len(items) != count:
+            return f"expects exactly {count} items, got {len(items)}"
+        for item in items:
+            problem = _item_problem(checked, spec, item)
+            if problem is not None:
+                return problem
+        return None
+    if isinstance(value, list):
+        return "expects a single value, not a list"
+    return _item_problem(checked, spec, value)
+
+
+def _item_problem(checked: CheckedLibrary, spec: InputSpec, value: Any) -> str | None:
+    native = native_code(checked.index, spec.slot.concept)
+    if isinstance(value, float) and not math.isfinite(value):
+        return "non-finite numbers are not JSON"
+    if isinstance(value, dict):
+        return None  # content form or a structured concept's fields
+    if native == "Number":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return f"expects a number, got {json.dumps(value)}"
+    elif native == "YesNo":
+        if not isinstance(value, bool):
+            return f"expects true or false, got {json.dumps(value)}"
+    elif native in ("Text", "Date", "Time", "Image", "Document") or (
+        native is None and not checked.index.fields_of(spec.slot.concept or "")
+    ):
+        if not isinstance(value, str):
+            return f"expects a string, got {json.dumps(value)}"
+    elif native is None:
+        return "expects an object of the concept's fields"
+    return None

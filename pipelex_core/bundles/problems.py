@@ -60,6 +60,8 @@ CODES: dict[str, str] = {
     "manifest_invalid": "METHODS.toml follows the manifest format.",
     "pipe_not_exported": "A pipe of another domain of the package is exported.",
     "unresolved_package_dependency": "A cross-package reference names a loadable dependency.",
+    # dry runs
+    "dry_run_failed": "A valid method's dry run completes (a forced input present, …).",
     # models
     "unknown_model": "A model reference resolves in the model deck.",
 }

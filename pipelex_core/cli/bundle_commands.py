@@ -114,25 +114,36 @@ def _run(
     checked = check_bundles([path], state.settings(), state.plugins)
     pipe = start_pipe(checked.checked, pipe_name)
     specs = input_specs(checked.checked, pipe)
+    generated = inputs_file is None
     if inputs_file is None:
         given: dict[str, Any] = {spec.name: spec.example for spec in specs}
     else:
-        given = match_inputs(specs, read_inputs_file(inputs_file), pipe)
-    outcome = walk(checked.checked, pipe, given)
+        given = read_inputs_file(inputs_file)
+    values = match_inputs(checked.checked, specs, given, pipe)
+    outcome = walk(checked.checked, pipe, values)
     result = {
         "dry_run": True,
         "pipe": outcome.pipe,
-        "inputs": outcome.inputs,
-        "inputs_generated": inputs_file is None,
+        "inputs": given,
+        "inputs_generated": generated,
         "output": outcome.output,
         "trace": list(outcome.trace),
         "remote_config": remote_config_field(checked.runtime.result),
     }
     lines = [f"Dry run of {pipe.code!r}{_provenance(checked.runtime)} (no inference):"]
+    if generated and specs:
+        lines.append(
+            "Inputs: generated example values (no --inputs given; `pipelex inputs` prints them):"
+        )
+        lines += [f"  {name} = {json.dumps(value)}" for name, value in given.items()]
     for step in outcome.trace:
         indent = "  " * (int(step["depth"]) + 1)
+        if "binding" in step:
+            lines.append(f"{indent}bind {step['binding']} -> {step['result']}")
+            continue
         model = f" -> {step['model']} on {step['backend']}" if step.get("model") else ""
-        lines.append(f"{indent}{step['pipe']} ({step['type']}){model}")
+        skipped = f" (skipped: {step['skipped']})" if step.get("skipped") else ""
+        lines.append(f"{indent}{step['pipe']} ({step['type']}){model}{skipped}")
     lines += ["", "Output (placeholder):", json.dumps(outcome.output, indent=2, default=str)]
     return Outcome(result=result, text="\n".join(lines))
 

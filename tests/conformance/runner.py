@@ -27,9 +27,9 @@ class Case:
     raw: dict[str, Any]
 
 
-def load_cases() -> list[Case]:
+def load_cases(root: Path = CASES) -> list[Case]:
     cases = []
-    for folder in sorted(p for p in CASES.iterdir() if p.is_dir()):
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
         expected = tomllib.loads((folder / "expected.toml").read_text(encoding="utf-8"))
         inputs = expected.get("inputs")
         cases.append(
