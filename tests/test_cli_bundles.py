@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
+import tomllib
 from pathlib import Path
 
 import pytest
 
+from tests.bundle_text import llm_bundle
 from tests.cli_runner import EXAMPLES, Cli
+from tests.conformance.runner import CASES
 
-ALL_TYPES = (
-    "PipeBatch, PipeCompose, PipeCondition, PipeDocGen, PipeExtract, PipeFunc, PipeImgGen, "
-    "PipeJudge, PipeLLM, PipeParallel, PipeSearch, PipeSequence, PipeStructure"
-)
 VALID = sorted((EXAMPLES / "bundles").glob("*.mthds"))
 
 
@@ -46,7 +45,7 @@ def test_directory_is_one_library(cli: Cli) -> None:
     assert len(completed.envelope["result"]["files"]) == len(VALID)
 
 
-def test_invalid_example_lists_every_problem(cli: Cli) -> None:
+def test_invalid_example_lists_every_problem_with_its_code(cli: Cli) -> None:
     bundle = EXAMPLES / "invalid" / "broken.mthds"
     completed = cli.agent("validate", str(bundle))
     assert completed.code == 1
@@ -54,18 +53,24 @@ def test_invalid_example_lists_every_problem(cli: Cli) -> None:
     assert completed.envelope["ok"] is False
     assert error["type"] == "BundleValidationError"
     assert error["domain"] == "bundle"
-    problems = {(p["pipe"], p["message"].split(":")[0]) for p in error["problems"]}
+    problems = {(p["pipe"], p["code"]) for p in error["problems"]}
     assert problems == {
-        ("BadName", "invalid pipe code"),
-        ("typo_type", f"unknown pipe type 'PipeLMM'; expected one of {ALL_TYPES}"),
-        ("start", "calls pipe 'missing_step', which does not exist"),
-        ("start", "controller cycle"),
-        ("unknown_alias", "Unknown alias 'no-such-alias' in model reference 'alias"),
+        ("BadName", "invalid_pipe_code_syntax"),
+        ("BadName", "missing_input_variable"),
+        ("typo_type", "pipe_type_unknown"),
+        ("start", "binding_path_unresolved"),
+        ("start", "unknown_pipe"),
+        ("start", "circular_dependency_error"),
+        ("unknown_alias", "unknown_concept"),
+        ("unknown_alias", "unknown_model"),
     }
     assert all(p["file"] == str(bundle) for p in error["problems"])
+    assert all(set(p) == {"file", "pipe", "code", "message"} for p in error["problems"])
     human = cli.run("validate", str(bundle))
     assert human.code == 1
-    assert "Error: 5 problems found" in human.stderr
+    assert "Error: 8 problems found" in human.stderr
+    assert "[binding_path_unresolved]" in human.stderr
+    assert "Its fields are: 'total'" in human.stderr
     assert "Traceback" not in human.stderr
 
 
@@ -75,105 +80,61 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     return path
 
 
-PROBLEM_CASES = {
-    "toml-syntax": ('domain = "x"\n[pipe.a\ntype = "PipeLLM"\n', None, "invalid TOML"),
-    "missing-type": (
-        '[pipe.a]\ndescription = "no type"\n',
-        "a",
-        "has neither `type` nor `signature_for`",
-    ),
-    "unknown-type": ('[pipe.a]\ntype = "PipeMagic"\n', "a", "unknown pipe type 'PipeMagic'"),
-    "bad-code": ('[pipe.Caps]\ntype = "PipeFunc"\n', "Caps", "invalid pipe code"),
-    "main-pipe": (
-        'main_pipe = "nope"\n[pipe.a]\ntype = "PipeFunc"\n',
-        None,
-        "main_pipe 'nope' names no pipe",
-    ),
-    "sequence-ref": (
-        '[pipe.a]\ntype = "PipeSequence"\nsteps = [{ pipe = "ghost" }]\n',
-        "a",
-        "calls pipe 'ghost', which does not exist",
-    ),
-    "parallel-ref": (
-        '[pipe.a]\ntype = "PipeParallel"\nbranches = [{ pipe = "ghost" }]\n',
-        "a",
-        "calls pipe 'ghost'",
-    ),
-    "batch-ref": (
-        '[pipe.a]\ntype = "PipeBatch"\nbranch_pipe_code = "ghost"\n',
-        "a",
-        "calls pipe 'ghost'",
-    ),
-    "condition-ref": (
-        '[pipe.a]\ntype = "PipeCondition"\noutcomes = { yes = "ghost", no = "fail" }\n'
-        'default_outcome = "continue"\n',
-        "a",
-        "calls pipe 'ghost'",
-    ),
-    "cycle": (
-        '[pipe.a]\ntype = "PipeSequence"\nsteps = [{ pipe = "b" }]\n'
-        '[pipe.b]\ntype = "PipeParallel"\nbranches = [{ pipe = "a" }]\n',
-        "a",
-        "controller cycle: a -> b -> a",
-    ),
-    "unknown-preset": (
-        '[pipe.a]\ntype = "PipeLLM"\nmodel = "$nope"\n',
-        "a",
-        "Unknown preset 'nope'",
-    ),
-    "unknown-waterfall": (
-        '[pipe.a]\ntype = "PipeLLM"\nmodel = { model = "~nope", temperature = 1 }\n',
-        "a",
-        "Unknown waterfall 'nope'",
-    ),
-    "signature-alone": (
-        '[pipe.a]\nsignature_for = "PipeLLM"\n',
-        "a",
-        "declares a PipeLLM signature",
-    ),
-    "bad-steps": (
-        '[pipe.a]\ntype = "PipeSequence"\nsteps = "a"\n',
-        "a",
-        "PipeSequence needs a non-empty",
-    ),
-}
+def test_invalid_toml_is_a_problem_beside_the_others(cli: Cli, tmp_path: Path) -> None:
+    write(tmp_path, "broken.mthds", 'domain = "x"\n[pipe.a\n')
+    write(tmp_path, "fine.mthds", 'domain = "y"\n[concept]\nBadly_named = "x"\n')
+    completed = cli.agent("validate", str(tmp_path))
+    assert completed.code == 1
+    codes = sorted(p["code"] for p in completed.envelope["error"]["problems"])
+    assert codes == ["concept_code_invalid", "toml_invalid"]
 
 
-@pytest.mark.parametrize("case", sorted(PROBLEM_CASES))
-def test_each_kind_of_problem(cli: Cli, tmp_path: Path, case: str) -> None:
-    text, pipe, fragment = PROBLEM_CASES[case]
-    bundle = write(tmp_path, f"{case}.mthds", text)
-    completed = cli.agent("validate", str(bundle))
+@pytest.mark.parametrize(
+    "case",
+    [
+        "controllers_binding_pipe_and_from",
+        "concepts_marker_plural_optional",
+        "operators_llm_prompt_undeclared_variable",
+        "models_llm_unknown_preset",
+        "libraries_bare_pipe_ref_other_domain",
+    ],
+)
+def test_conformance_cases_through_the_installed_command(cli: Cli, case: str) -> None:
+    folder = CASES / case
+    expected = tomllib.loads((folder / "expected.toml").read_text(encoding="utf-8"))
+    completed = cli.agent("validate", str(folder))
     assert completed.code == 1, completed.stdout
-    problems = completed.envelope["error"]["problems"]
-    assert any(p["pipe"] == pipe and fragment in p["message"] for p in problems), problems
-    assert all(p["file"] == str(bundle) for p in problems)
+    codes = {p["code"] for p in completed.envelope["error"]["problems"]}
+    assert codes == set(expected["codes"])
 
 
-def test_unknown_keys_and_reserved_outcomes_are_accepted(cli: Cli, tmp_path: Path) -> None:
+def test_a_binding_step_validates_and_dry_runs(cli: Cli, tmp_path: Path) -> None:
     bundle = write(
         tmp_path,
-        "lenient.mthds",
-        'domain = "x"\nsystem_prompt = "kept"\nmain_pipe = "route"\n'
-        '[concept.Thing]\ndescription = "a thing"\nfuture_field = 1\n'
-        '[pipe.route]\ntype = "PipeCondition"\nexpression = "x.kind"\n'
-        'outcomes = { a = "work", b = "continue", c = "fail" }\ndefault_outcome = "fail"\n'
-        "some_new_option = true\n"
-        '[pipe.work]\ntype = "PipeCompose"\ntemplate = "$x"\noutput = "Thing"\n',
+        "ack.mthds",
+        'domain = "billing"\nmain_pipe = "acknowledge"\n'
+        '[concept.Invoice]\ndescription = "An invoice"\n'
+        "[concept.Invoice.structure]\n"
+        'total = { type = "number", description = "Amount due", required = true }\n'
+        '[pipe.acknowledge]\ntype = "PipeSequence"\ndescription = "Acknowledge"\n'
+        'inputs = { invoice = "Invoice" }\noutput = "Text"\n'
+        'steps = [{ from = "invoice.total", result = "total_amount" },'
+        ' { pipe = "receipt", result = "receipt" }]\n'
+        '[pipe.receipt]\ntype = "PipeCompose"\ndescription = "Receipt"\n'
+        'inputs = { total_amount = "Number" }\noutput = "Text"\n'
+        'template = "Received: $total_amount euros"\n',
     )
-    completed = cli.agent("validate", str(bundle))
+    assert cli.agent("validate", str(bundle)).code == 0
+    given = write(tmp_path, "in.json", json.dumps({"invoice": {"total": 42.5}}))
+    completed = cli.agent("run", str(bundle), "--dry-run", "--inputs", str(given))
     assert completed.code == 0, completed.stdout
-
-
-def test_signature_implemented_in_another_file(cli: Cli, tmp_path: Path) -> None:
-    write(tmp_path, "a.mthds", '[pipe.shared]\nsignature_for = "PipeLLM"\noutput = "Text"\n')
-    write(tmp_path, "b.mthds", '[pipe.shared]\ntype = "PipeLLM"\noutput = "Text"\n')
-    completed = cli.agent("validate", str(tmp_path))
-    assert completed.code == 0, completed.stdout
+    trace = completed.envelope["result"]["trace"]
+    assert trace[1] == {"binding": "invoice.total", "result": "total_amount", "depth": 1}
+    assert trace[2]["pipe"] == "receipt"
 
 
 def test_byok_unknown_model_is_a_negative_verdict(cli: Cli, tmp_path: Path) -> None:
-    bundle = write(tmp_path, "x.mthds", '[pipe.a]\ntype = "PipeLLM"\nmodel = "gpt-9-imaginary"\n')
+    bundle = write(tmp_path, "x.mthds", llm_bundle("gpt-9-imaginary"))
     completed = cli.agent("validate", str(bundle))
     assert completed.code == 1
     error = completed.envelope["error"]
@@ -201,12 +162,13 @@ def test_inputs_lists_inputs_with_examples(cli: Cli) -> None:
     assert result["inputs"] == [
         {
             "name": "invoice",
-            "concept": "PDF",
+            "concept": "Document",
             "optional": False,
-            "example": {"url": "https://example.com/example-invoice.pdf"},
+            "multiple": False,
+            "example": "https://example.com/invoice.pdf",
         }
     ]
-    assert result["example"] == {"invoice": {"url": "https://example.com/example-invoice.pdf"}}
+    assert result["example"] == {"invoice": "https://example.com/invoice.pdf"}
     human = cli.run(
         "inputs",
         str(EXAMPLES / "bundles" / "invoice_extraction.mthds"),
@@ -237,11 +199,7 @@ def test_dry_run_walks_with_generated_inputs(cli: Cli) -> None:
         ("read_pages", "PipeExtract", "mistral-ocr", "mistral"),
         ("structure_invoice", "PipeLLM", "gpt-5.6-luna", "openai"),
     ]
-    assert result["output"] == {
-        "vendor": "dry-run output of structure_invoice.vendor",
-        "total": 0.0,
-        "due_date": "2026-01-01",
-    }
+    assert result["output"] == {"vendor": "vendor_value", "total": 0.0, "due_date": "2026-01-01"}
     assert result["remote_config"] is None
 
 
@@ -257,7 +215,10 @@ def test_dry_run_with_an_inputs_file(cli: Cli, tmp_path: Path) -> None:
     ("content", "fragment"),
     [
         ("{}", "missing 'text'"),
-        ('{"text": "x", "txet": "y"}', "unknown 'txet'"),
+        ('{"text": "x", "txet": "y"}', "not declared by the pipe: 'txet'"),
+        ('{"text": 3}', "Input 'text' (Text): expects a string, got 3"),
+        ('{"text": NaN}', "is not valid JSON"),
+        ('{"text": null}', "null is not a value"),
         ("[1]", "must hold a JSON object"),
         ("{not json", "is not valid JSON"),
     ],
@@ -286,14 +247,16 @@ def test_run_without_dry_run_says_inference_is_not_available(cli: Cli) -> None:
 
 
 def test_condition_dry_run_follows_the_default_outcome(cli: Cli, tmp_path: Path) -> None:
+    llm = 'type = "PipeLLM"\ndescription = "d"\ninputs = { text = "Text" }\noutput = "Text"\n'
     bundle = write(
         tmp_path,
         "cond.mthds",
-        'main_pipe = "route"\n'
-        '[pipe.route]\ntype = "PipeCondition"\ninputs = { text = "Text" }\n'
+        'domain = "routing"\nmain_pipe = "route"\n'
+        '[pipe.route]\ntype = "PipeCondition"\ndescription = "Route by length"\n'
+        'inputs = { text = "Text" }\noutput = "Text"\nexpression = "text.text"\n'
         'outcomes = { short = "shorten", long = "expand" }\ndefault_outcome = "expand"\n'
-        '[pipe.shorten]\ntype = "PipeLLM"\noutput = "Text"\n'
-        '[pipe.expand]\ntype = "PipeLLM"\noutput = "Text"\nmodel = "claude-4.5-haiku"\n',
+        f'[pipe.shorten]\n{llm}prompt = "Shorten $text"\n'
+        f'[pipe.expand]\n{llm}prompt = "Expand $text"\nmodel = "claude-4.5-haiku"\n',
     )
     completed = cli.agent("run", str(bundle), "--dry-run")
     assert completed.code == 0, completed.stdout
@@ -302,6 +265,13 @@ def test_condition_dry_run_follows_the_default_outcome(cli: Cli, tmp_path: Path)
     assert trace[0]["alternatives"] == ["shorten"]
     assert trace[1]["pipe"] == "expand"
     assert trace[1]["backend"] == "anthropic"
+
+
+def test_human_dry_run_says_its_inputs_were_generated(cli: Cli) -> None:
+    completed = cli.run("run", str(VALID[-1]), "--dry-run")
+    assert completed.code == 0
+    assert "Inputs: generated example values (no --inputs given" in completed.stdout
+    assert '  text = "text_value"' in completed.stdout
 
 
 def test_debug_shows_the_traceback(cli: Cli) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from pipelex_core.config_server import ConfigServer, Reply, closed_port_url
+from tests.bundle_text import llm_bundle
 from tests.cli_runner import EXAMPLES, Cli
 
 BUNDLE = str(EXAMPLES / "bundles" / "parallel_review.mthds")
@@ -140,7 +141,7 @@ def test_row_4_cold_outage(cli: Cli) -> None:
 
 def unknown_model_bundle(tmp_path: Path) -> str:
     path = tmp_path / "unknown.mthds"
-    path.write_text('[pipe.a]\ntype = "PipeLLM"\nmodel = "gpt-9-imaginary"\n')
+    path.write_text(llm_bundle("gpt-9-imaginary"))
     return str(path)
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipelex_core.config_server import ConfigServer
+from tests.bundle_text import llm_bundle
 from tests.cli_runner import Cli, Completed
 
 
 def bundle(tmp_path: Path, model: str) -> str:
     path = tmp_path / f"{model.replace('/', '_')}.mthds"
-    path.write_text(f'[pipe.a]\ntype = "PipeLLM"\nmodel = "{model}"\n')
+    path.write_text(llm_bundle(model))
     return str(path)
 
 

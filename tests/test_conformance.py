@@ -38,7 +38,7 @@ def _check(case: Case, resolver: ModelResolver) -> tuple[CheckedLibrary, list[st
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
 def test_verdict(case: Case, resolver: ModelResolver) -> None:
-    checked, problems = _check(case, resolver)
+    _checked, problems = _check(case, resolver)
     codes = {line[1 : line.index("]")] for line in problems}
     if case.valid:
         assert problems == [], f"{case.rule}\n" + "\n".join(problems)

@@ -228,7 +228,7 @@ def test_hook_validate_models(gateway_settings: Callable[..., Settings]) -> None
     )
     assert seen == [
         (
-            ("gpt-5.6-terra", "gpt-image-2", "mistral-ocr", "linkup-standard", "claude-4.8-opus"),
+            ("gpt-5.6-terra", "gpt-image-2", "mistral-ocr", "linkup-standard"),
             RemoteConfigSource.FRESH,
         )
     ]

@@ -103,8 +103,8 @@ def test_third_party_validate_models_runs_beside_the_built_in(server: Any, home:
         @hookimpl
         def validate_models(self, config: Any, handles: Any, source: RemoteConfigSource) -> None:
             seen.append(tuple(handles))
-            if "claude-4.8-opus" in handles:
-                raise PipelexError("claude-4.8-opus is above the cost policy")
+            if "gpt-image-2" in handles:
+                raise PipelexError("gpt-image-2 is above the cost policy")
 
     settings = Settings(home=home, gateway_enabled=True, remote_config_url=server.url)
     with pytest.raises(PipelexError, match="cost policy"):
@@ -113,9 +113,7 @@ def test_third_party_validate_models_runs_beside_the_built_in(server: Any, home:
             settings=settings,
             plugins=Plugins.boot(extra_plugins=[Policy()]),
         )
-    assert seen == [
-        ("gpt-5.6-terra", "gpt-image-2", "mistral-ocr", "linkup-standard", "claude-4.8-opus")
-    ]
+    assert seen == [("gpt-5.6-terra", "gpt-image-2", "mistral-ocr", "linkup-standard")]
 
 
 def test_an_implementation_of_an_unknown_hook_is_refused() -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from pipelex_core.config_server import ConfigServer
+from tests.bundle_text import llm_bundle
 from tests.cli_runner import EXAMPLES, REPO
 
 PLUGIN = EXAMPLES / "pipelex-model-policy"
@@ -80,7 +81,7 @@ def test_the_policy_runs_beside_the_built_in_check(
 ) -> None:
     env = {"PIPELEX_GATEWAY": "1", "PIPELEX_REMOTE_CONFIG_URL": gateway.url}
     expensive = tmp_path / "expensive.mthds"
-    expensive.write_text('[pipe.a]\ntype = "PipeLLM"\nmodel = "claude-4.8-opus"\n')
+    expensive.write_text(llm_bundle("claude-4.8-opus"))
     refused = run(fresh_env, home, "validate", str(expensive), PIPELEX_MAX_OUTPUT_COST="20", **env)
     assert refused.returncode == 1, refused.stdout + refused.stderr
     error = json.loads(refused.stdout)["error"]
@@ -91,7 +92,7 @@ def test_the_policy_runs_beside_the_built_in_check(
     allowed = run(fresh_env, home, "validate", str(expensive), PIPELEX_MAX_OUTPUT_COST="30", **env)
     assert allowed.returncode == 0, allowed.stdout
     unknown = tmp_path / "unknown.mthds"
-    unknown.write_text('[pipe.a]\ntype = "PipeLLM"\nmodel = "gpt-9-imaginary"\n')
+    unknown.write_text(llm_bundle("gpt-9-imaginary"))
     membership = run(fresh_env, home, "validate", str(unknown), PIPELEX_MAX_OUTPUT_COST="30", **env)
     assert json.loads(membership.stdout)["error"]["type"] == "GatewayUnknownModelError"
 
@@ -100,7 +101,7 @@ def test_the_plugin_can_be_disabled(
     fresh_env: Path, home: Path, gateway: ConfigServer, tmp_path: Path
 ) -> None:
     bundle = tmp_path / "expensive.mthds"
-    bundle.write_text('[pipe.a]\ntype = "PipeLLM"\nmodel = "claude-4.8-opus"\n')
+    bundle.write_text(llm_bundle("claude-4.8-opus"))
     completed = run(
         fresh_env,
         home,

@@ -46,7 +46,9 @@ class CheckedLibrary:
         return next((b.main_pipe for b in self.library.bundles if b.main_pipe), None)
 
 
-def find_problems(library: Library, resolver: ModelResolver) -> tuple[CheckedLibrary, list[Problem]]:
+def find_problems(
+    library: Library, resolver: ModelResolver
+) -> tuple[CheckedLibrary, list[Problem]]:
     """Every problem of ``library``, and what was resolved on the way."""
     problems = list(library.problems)
     for bundle in library.bundles:
@@ -89,7 +91,9 @@ def _public_pipes(
     library: Library, registry: PipeRegistry, manifest: Manifest, problems: list[Problem]
 ) -> frozenset[tuple[str, str]]:
     """What other domains of the package may call: exports and every bundle's main pipe."""
-    public = {(bundle.domain or "", bundle.main_pipe) for bundle in library.bundles if bundle.main_pipe}
+    public = {
+        (bundle.domain or "", bundle.main_pipe) for bundle in library.bundles if bundle.main_pipe
+    }
     for domain, pipes in manifest.exports.items():
         for code in sorted(pipes):
             if (domain, code) not in registry.by_key:
@@ -182,9 +186,9 @@ def _check_cycles(registry: PipeRegistry, problems: list[Problem]) -> None:
             continue
         targets = []
         for reference in controller_targets(spec):
-            target = registry.resolve(reference, spec.domain)
-            if isinstance(target, PipeSpec):
-                targets.append(f"{target.domain}.{target.code}")
+            resolved = registry.resolve(reference, spec.domain)
+            if isinstance(resolved, PipeSpec):
+                targets.append(f"{resolved.domain}.{resolved.code}")
         edges[key] = targets
     state: dict[str, int] = {}  # 1 = on the current path, 2 = done
     reported: set[frozenset[str]] = set()
@@ -201,13 +205,13 @@ def _check_cycles(registry: PipeRegistry, problems: list[Problem]) -> None:
             targets = edges.get(node, [])
             if position < len(targets):
                 stack[-1] = (node, position + 1)
-                target = targets[position]
-                if state.get(target) == 1:
-                    cycle = [*path[path.index(target) :], target]
-                    key = frozenset(cycle)
-                    if key not in reported:
-                        reported.add(key)
-                        spec = specs[target]
+                callee = targets[position]
+                if state.get(callee) == 1:
+                    cycle = [*path[path.index(callee) :], callee]
+                    members = frozenset(cycle)
+                    if members not in reported:
+                        reported.add(members)
+                        spec = specs[callee]
                         problems.append(
                             spec.problem(
                                 "circular_dependency_error",
@@ -216,10 +220,10 @@ def _check_cycles(registry: PipeRegistry, problems: list[Problem]) -> None:
                                 + "; break the cycle",
                             )
                         )
-                elif state.get(target) is None:
-                    state[target] = 1
-                    path.append(target)
-                    stack.append((target, 0))
+                elif state.get(callee) is None:
+                    state[callee] = 1
+                    path.append(callee)
+                    stack.append((callee, 0))
             else:
                 stack.pop()
                 path.pop()

@@ -309,13 +309,15 @@ def _field(
         found.append("needs a string `description`")
     unknown = sorted(set(blueprint) - FIELD_KEYS)
     if unknown:
-        found.append(f"unknown key(s) {', '.join(unknown)} (a field takes {', '.join(sorted(FIELD_KEYS))})")
+        found.append(
+            f"unknown key(s) {', '.join(unknown)} (a field takes {', '.join(sorted(FIELD_KEYS))})"
+        )
     if not isinstance(required, bool):
         found.append("`required` is true or false")
         required = False
     if kind is None:
         if not (isinstance(choices, list) and choices and all(isinstance(c, str) for c in choices)):
-            found.append('needs a `type` (text, integer, number, …) or a non-empty `choices` list')
+            found.append("needs a `type` (text, integer, number, …) or a non-empty `choices` list")
         elif has_default and default not in choices:
             found.append(f"`default_value` {default!r} is not one of its choices")
         kind = "choices"
@@ -364,12 +366,14 @@ def _field(
         concept=concept_key,
         item_kind=item_kind if isinstance(item_kind, str) else None,
         item_concept=item_concept,
-        choices=tuple(choices) if kind == "choices" else (),
+        choices=tuple(choices) if kind == "choices" and isinstance(choices, list) else (),
     )
 
 
 def _report_field(bundle: Bundle, where: str, found: list[str], problems: list[Problem]) -> None:
-    problems.append(Problem(bundle.file, None, "concept_field_invalid", f"{where}: {'; '.join(found)}"))
+    problems.append(
+        Problem(bundle.file, None, "concept_field_invalid", f"{where}: {'; '.join(found)}")
+    )
 
 
 def _report_cycles(index: ConceptIndex, problems: list[Problem]) -> None:

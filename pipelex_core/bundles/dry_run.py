@@ -10,7 +10,7 @@ a model (and PipeCompose and PipeFunc, for now) produce a placeholder of their o
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 import attrs
 
@@ -49,7 +49,9 @@ class DryRun:
 
 def dry_run(checked: CheckedLibrary, start: PipeSpec, inputs: Mapping[str, Any]) -> DryRun:
     walker = _Walker(checked)
-    memory: dict[str, Any] = {name: inputs.get(name, Absent("not provided")) for name in start.inputs}
+    memory: dict[str, Any] = {
+        name: inputs.get(name, Absent("not provided")) for name in start.inputs
+    }
     types = {name: Value.of_slot(slot, name) for name, slot in start.inputs.items()}
     try:
         output = walker.walk(start, memory, types, depth=0)
@@ -81,7 +83,7 @@ class _Walker:
         #: branch results a PipeParallel with add_each_output hands to its caller
         self.exposed: dict[str, tuple[Any, Value]] = {}
 
-    def fail(self, spec: PipeSpec, code: str, message: str) -> Any:
+    def fail(self, spec: PipeSpec, code: str, message: str) -> NoReturn:
         problem = {"file": spec.file, "pipe": spec.code, "code": code, "message": message}
         raise DryRunError(
             f"The dry run cannot complete: pipe {spec.code!r}: {message}",
@@ -99,7 +101,9 @@ class _Walker:
             if not isinstance(value, Absent):
                 continue
             if slot.presence is Presence.FORCE:
-                self.fail(spec, "dry_run_failed", f"forced input {name!r} is absent ({value.reason})")
+                self.fail(
+                    spec, "dry_run_failed", f"forced input {name!r} is absent ({value.reason})"
+                )
             if slot.presence is Presence.PLAIN:
                 step["skipped"] = f"input {name!r} is absent ({value.reason})"
                 return self._absent_output(spec, f"pipe {spec.code!r} was skipped")
@@ -143,7 +147,7 @@ class _Walker:
     def _target(self, spec: PipeSpec, reference: str) -> PipeSpec:
         target = self.registry.resolve(reference, spec.domain)
         if not isinstance(target, PipeSpec):  # validation refused these; be safe anyway
-            return self.fail(spec, "dry_run_failed", f"pipe {reference!r} cannot be run offline")
+            self.fail(spec, "dry_run_failed", f"pipe {reference!r} cannot be run offline")
         return target
 
     def _read(
@@ -168,6 +172,7 @@ class _Walker:
         self, spec: PipeSpec, memory: dict[str, Any], types: dict[str, Value], depth: int
     ) -> Any:
         last: Any = None
+        value: Any
         for item in spec.table.get("steps", []):
             if "from" in item:
                 value, static = self._read(memory, types, item["from"])
@@ -188,7 +193,7 @@ class _Walker:
                     result = self.walk(target, local, local_types, depth + 1)
                     if not isinstance(result, Absent):
                         results.append(result)
-                value: Any = results
+                value = results
             else:
                 self.exposed = {}
                 value = self.walk(target, memory, types, depth + 1)
@@ -242,10 +247,8 @@ class _Walker:
         step["alternatives"] = [c for c in dict.fromkeys(candidates) if c != step["chosen_outcome"]]
         if chosen is None:
             if default == "fail":
-                return self.fail(
-                    spec, "dry_run_failed", 'every outcome of the condition is "fail"'
-                )
-            return Absent(f'condition {spec.code!r} continued without running a pipe')
+                self.fail(spec, "dry_run_failed", 'every outcome of the condition is "fail"')
+            return Absent(f"condition {spec.code!r} continued without running a pipe")
         return self.walk(self._target(spec, chosen), memory, types, depth + 1)
 
     def _batch(

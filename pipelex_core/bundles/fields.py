@@ -50,5 +50,5 @@ class Field:
         if self.kind == "list":
             if self.item_kind == "concept":
                 return self.item_concept, True
-            return PLAIN_FIELD_CONCEPTS.get(self.item_kind or "", None), True
+            return PLAIN_FIELD_CONCEPTS.get(self.item_kind or ""), True
         return PLAIN_FIELD_CONCEPTS.get(self.kind), False

@@ -29,7 +29,9 @@ UNTYPED = Value(None, False, False, "a step reported above")
 UNKNOWN_NAMES = "*"
 
 SPECIAL_OUTCOMES = frozenset({"continue", "fail"})
-PIPE_STEP_FIELDS = frozenset({"pipe", "result", "nb_output", "multiple_output", "batch_over", "batch_as"})
+PIPE_STEP_FIELDS = frozenset(
+    {"pipe", "result", "nb_output", "multiple_output", "batch_over", "batch_as"}
+)
 BINDING_FIELDS = frozenset({"from", "result"})
 
 
@@ -168,16 +170,15 @@ class FlowChecker:
     def _compatible(self, spec: PipeSpec, value: Value, slot: Slot, where: str) -> None:
         if value.concept is None:
             return  # untyped: nothing to check before the run
-        if slot.concept is not None:
-            if not self.index.is_a(value.concept, slot.concept):
-                self._report(
-                    spec,
-                    "input_stuff_spec_mismatch",
-                    f"{where} expects {slot.ref.bare} but receives {value.describe(self.index)} "
-                    f"({value.origin}): hand it a {slot.ref.bare} (or a concept refining it), "
-                    "or change the input's concept",
-                )
-                return
+        if slot.concept is not None and not self.index.is_a(value.concept, slot.concept):
+            self._report(
+                spec,
+                "input_stuff_spec_mismatch",
+                f"{where} expects {slot.ref.bare} but receives {value.describe(self.index)} "
+                f"({value.origin}): hand it a {slot.ref.bare} (or a concept refining it), "
+                "or change the input's concept",
+            )
+            return
         if value.is_list != slot.is_list:
             wanted = "a list" if slot.is_list else "a single value"
             got = "a list" if value.is_list else "a single value"
@@ -218,7 +219,7 @@ class FlowChecker:
                 spec,
                 "optional_not_handled",
                 f"{what} may be absent ({value.origin}) but the output {output} is not "
-                f"optional: declare output = \"{output.ref.bare}?\", read it through an "
+                f'optional: declare output = "{output.ref.bare}?", read it through an '
                 "optional input with a guard, or mark the field it comes from `required`",
             )
 
@@ -297,12 +298,15 @@ class FlowChecker:
             if isinstance(result, str) and not SNAKE.match(result):
                 memory[UNKNOWN_NAMES] = UNTYPED
             return None
-        assert isinstance(path, str) and isinstance(result, str)
+        assert isinstance(path, str)
+        assert isinstance(result, str)
         value = self._walk(spec, path, memory, where, "sequence")
         if value is None:
             memory[result] = UNTYPED  # reported once, here: later reads are not reported again
             return None
-        value = attrs.evolve(value, origin=f'binding step {{ from = "{path}", result = "{result}" }}')
+        value = attrs.evolve(
+            value, origin=f'binding step {{ from = "{path}", result = "{result}" }}'
+        )
         memory[result] = value
         return value
 
@@ -323,7 +327,9 @@ class FlowChecker:
             return None
         walked = walk_path(base, segments, self.index, path)
         if isinstance(walked, PathError):
-            self._report(spec, "binding_path_unresolved", f"{where}: path {path!r}: {walked.message}")
+            self._report(
+                spec, "binding_path_unresolved", f"{where}: path {path!r}: {walked.message}"
+            )
             return None
         return walked
 
@@ -344,10 +350,16 @@ class FlowChecker:
                 else "a pipe step takes pipe, result, nb_output, multiple_output, batch_over, "
                 "batch_as"
             )
-            self._report(spec, "binding_step_invalid", f"{where}: unknown field(s) {', '.join(extra)}: {hint}")
+            self._report(
+                spec,
+                "binding_step_invalid",
+                f"{where}: unknown field(s) {', '.join(extra)}: {hint}",
+            )
         if "nb_output" in step and "multiple_output" in step:
             self._report(
-                spec, "pipe_field_conflict", f"{where}: `nb_output` and `multiple_output` are exclusive"
+                spec,
+                "pipe_field_conflict",
+                f"{where}: `nb_output` and `multiple_output` are exclusive",
             )
         result = step.get("result")
         if result is not None:
@@ -380,14 +392,15 @@ class FlowChecker:
         lifted = False
         if isinstance(target, PipeSpec) and batch_ok:
             lifted = self._feed(spec, target, local, where, owner)
-        value = self._output_value(
-            target, step, f"{where} (pipe {step.get('pipe')!r})", lifted
-        )
+        value = self._output_value(target, step, f"{where} (pipe {step.get('pipe')!r})", lifted)
         if isinstance(result, str):
             memory[result] = value
-        if isinstance(target, PipeSpec) and target.type == "PipeParallel":
-            if target.table.get("add_each_output") is True:
-                memory.update(self.branch_values(target))
+        if (
+            isinstance(target, PipeSpec)
+            and target.type == "PipeParallel"
+            and target.table.get("add_each_output") is True
+        ):
+            memory.update(self.branch_values(target))
         return value
 
     def branch_values(self, parallel: PipeSpec) -> dict[str, Value]:
@@ -421,7 +434,11 @@ class FlowChecker:
             self._report(spec, code, f"{where}: `batch_as` {batch_as!r} is not a plain name")
             return None
         if not isinstance(batch_over, str) or not PATH.match(batch_over):
-            self._report(spec, "binding_step_invalid", f"{where}: `batch_over` {batch_over!r} is not a name or a path")
+            self._report(
+                spec,
+                "binding_step_invalid",
+                f"{where}: `batch_over` {batch_over!r} is not a name or a path",
+            )
             return None
         if batch_over.startswith(BOUND_PREFIX):
             self._report(spec, "invalid_input_name", f"{where}: {input_name_error(batch_over)}")
@@ -532,7 +549,9 @@ class FlowChecker:
                 value.concept is not None
                 and wanted is not None
                 and not self.index.is_a(value.concept, wanted)
-            ) or (value.concept is not None and wanted is not None and value.is_list != wanted_list):
+            ) or (
+                value.concept is not None and wanted is not None and value.is_list != wanted_list
+            ):
                 self._report(
                     spec,
                     "inadequate_output_concept",
@@ -573,7 +592,9 @@ class FlowChecker:
                 spec, "pipe_field_missing", "a PipeCondition needs a non-empty `outcomes` table"
             )
             outcomes = {}
-        targets: list[tuple[str, Any]] = [(f"outcome {key!r}", value) for key, value in outcomes.items()]
+        targets: list[tuple[str, Any]] = [
+            (f"outcome {key!r}", value) for key, value in outcomes.items()
+        ]
         if "default_outcome" not in table:
             self._report(
                 spec,
@@ -637,9 +658,7 @@ class FlowChecker:
             if name not in table
         ]
         if missing:
-            self._report(
-                spec, "pipe_field_missing", f"a PipeBatch needs {', '.join(missing)}"
-            )
+            self._report(spec, "pipe_field_missing", f"a PipeBatch needs {', '.join(missing)}")
         list_name, item_name = table.get("input_list_name"), table.get("input_item_name")
         item: Value | None = UNTYPED
         if isinstance(list_name, str):
@@ -668,7 +687,9 @@ class FlowChecker:
             if not isinstance(item_name, str) or not item_name:
                 self._report(spec, "pipe_field_missing", "input_item_name must not be empty")
             elif item_name.startswith(BOUND_PREFIX):
-                self._report(spec, "invalid_input_name", f"input_item_name {input_name_error(item_name)}")
+                self._report(
+                    spec, "invalid_input_name", f"input_item_name {input_name_error(item_name)}"
+                )
             elif item_name == list_name or item_name in spec.declared:
                 self._report(
                     spec,
@@ -684,9 +705,7 @@ class FlowChecker:
         if not isinstance(target, PipeSpec):
             return
         memory = {
-            name: value
-            for name, value in self._memory(spec, "batch").items()
-            if name != list_name
+            name: value for name, value in self._memory(spec, "batch").items() if name != list_name
         }
         if item is not None and isinstance(item_name, str):
             memory[item_name] = item

@@ -162,9 +162,7 @@ def _shape_problem(checked: CheckedLibrary, spec: InputSpec, value: Any) -> str 
             return f"the envelope's concept {value['concept']!r} is not a concept reference"
         concept = checked.index.lookup(ref, None)
         if concept is None:
-            concept = next(
-                (c for c in checked.index.concepts.values() if c.code == ref.code), None
-            )
+            concept = next((c for c in checked.index.concepts.values() if c.code == ref.code), None)
         if concept is None:
             return f"the envelope's concept {value['concept']!r} is not known"
         if wanted is not None and not checked.index.is_a(concept.key, wanted):

@@ -85,14 +85,19 @@ def bundle_files(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
             if not found:
                 problems.append(
                     Problem(
-                        str(path), None, "bundle_not_found", f"no {BUNDLE_SUFFIX} files in this directory"
+                        str(path),
+                        None,
+                        "bundle_not_found",
+                        f"no {BUNDLE_SUFFIX} files in this directory",
                     )
                 )
             files.extend(found)
         elif path.is_file():
             files.append(path)
         else:
-            problems.append(Problem(str(path), None, "bundle_not_found", "no such file or directory"))
+            problems.append(
+                Problem(str(path), None, "bundle_not_found", "no such file or directory")
+            )
     return list(dict.fromkeys(files)), problems
 
 
@@ -121,7 +126,9 @@ def _parse(file: Path, problems: list[Problem]) -> Bundle | None:
     pipes: list[Pipe] = []
     if not isinstance(pipes_table, dict):
         problems.append(
-            Problem(name, None, "bundle_field_invalid", "`pipe` must be a table of [pipe.<code>] tables")
+            Problem(
+                name, None, "bundle_field_invalid", "`pipe` must be a table of [pipe.<code>] tables"
+            )
         )
     else:
         for code, table in pipes_table.items():
@@ -133,9 +140,7 @@ def _parse(file: Path, problems: list[Problem]) -> Bundle | None:
             pipes.append(Pipe(code=code, file=name, table=table))
     main_pipe = document.get("main_pipe")
     if main_pipe is not None and not isinstance(main_pipe, str):
-        problems.append(
-            Problem(name, None, "bundle_field_invalid", "`main_pipe` must be a string")
-        )
+        problems.append(Problem(name, None, "bundle_field_invalid", "`main_pipe` must be a string"))
         main_pipe = None
     domain = document.get("domain")
     concepts = document.get("concept", {})

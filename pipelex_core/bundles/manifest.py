@@ -104,10 +104,7 @@ def load_manifest(path: Path, problems: list[Problem]) -> Manifest | None:
 def _check_package(package: Mapping[str, Any], bad: Any) -> None:
     address = package.get("address")
     if not isinstance(address, str) or not ADDRESS.match(address):
-        bad(
-            f"[package] address {address!r} is not a hostname and path such as "
-            "github.com/org/repo"
-        )
+        bad(f"[package] address {address!r} is not a hostname and path such as github.com/org/repo")
     version = package.get("version")
     if not isinstance(version, str) or not SEMVER.match(version):
         bad(f"[package] version {version!r} is not a semantic version such as 1.0.0")
@@ -132,9 +129,7 @@ def _export_tables(table: Any, prefix: str = "") -> Iterable[tuple[str, Mapping[
         path = f"{prefix}{key}"
         if "pipes" in value:
             yield path, value
-        yield from _export_tables(
-            {k: v for k, v in value.items() if k != "pipes"}, f"{path}."
-        )
+        yield from _export_tables({k: v for k, v in value.items() if k != "pipes"}, f"{path}.")
 
 
 def unresolved_dependency(where: str, reference: str, manifest: Manifest | None) -> str:

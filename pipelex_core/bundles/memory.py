@@ -40,7 +40,9 @@ class PathError:
     message: str
 
 
-def walk_path(root: Value, segments: list[str], index: ConceptIndex, path: str) -> Value | PathError:
+def walk_path(
+    root: Value, segments: list[str], index: ConceptIndex, path: str
+) -> Value | PathError:
     """The value ``root.seg1.seg2…`` reaches; lists met on the way map and flatten."""
     concept = root.concept
     is_list = root.is_list

@@ -30,7 +30,11 @@ def _concept(name: str, code: str, *, required: bool = False) -> Field:
 
 def _concepts(name: str, code: str, *, required: bool = False) -> Field:
     return Field(
-        name=name, kind="list", required=required, item_kind="concept", item_concept=f"native.{code}"
+        name=name,
+        kind="list",
+        required=required,
+        item_kind="concept",
+        item_concept=f"native.{code}",
     )
 
 
@@ -63,7 +67,11 @@ NATIVE_FIELDS: MappingProxyType[str, tuple[Field, ...] | None] = MappingProxyTyp
         "Image": _IMAGE,
         "Document": _DOCUMENT,
         "Html": (_text("inner_html", required=True), _text("css_class")),
-        "TextAndImages": (_concept("text", "Text"), _concepts("images", "Image"), _text("raw_html")),
+        "TextAndImages": (
+            _concept("text", "Text"),
+            _concepts("images", "Image"),
+            _text("raw_html"),
+        ),
         "Number": (Field(name="number", kind="number", required=True),),
         "YesNo": (
             Field(name="yes_no", kind="boolean", required=True),

@@ -261,12 +261,15 @@ def _llm(spec: PipeSpec, index: ConceptIndex, problems: list[Problem]) -> None:
         problems.append(
             spec.problem(
                 "pipe_field_invalid",
-                f"structuring_method {method!r} is not one of {', '.join(sorted(STRUCTURING_METHODS))}",
+                f"structuring_method {method!r} is not one of "
+                + ", ".join(sorted(STRUCTURING_METHODS)),
             )
         )
     output = spec.output
-    if output is not None and output.concept is not None and index.is_a_strict(
-        output.concept, "native.Image"
+    if (
+        output is not None
+        and output.concept is not None
+        and index.is_a_strict(output.concept, "native.Image")
     ):
         problems.append(
             spec.problem(
@@ -282,10 +285,15 @@ def _check_templating_style(spec: PipeSpec, style: Any, problems: list[Problem])
         return
     if isinstance(style, dict):
         tag, text_format = style.get("tag_style"), style.get("text_format", "plain")
-        if tag in TAG_STYLES and text_format in TEXT_FORMATS and set(style) <= {
-            "tag_style",
-            "text_format",
-        }:
+        if (
+            tag in TAG_STYLES
+            and text_format in TEXT_FORMATS
+            and set(style)
+            <= {
+                "tag_style",
+                "text_format",
+            }
+        ):
             return
     problems.append(
         spec.problem(
@@ -307,7 +315,12 @@ def _img_gen(spec: PipeSpec, index: ConceptIndex, problems: list[Problem]) -> No
                 'a PipeImgGen needs a `prompt`, even a passthrough such as prompt = "$description"',
             )
         )
-    check_reads(spec, _templates(spec, ("prompt", "negative_prompt"), problems), problems, must_read_all=True)
+    check_reads(
+        spec,
+        _templates(spec, ("prompt", "negative_prompt"), problems),
+        problems,
+        must_read_all=True,
+    )
     ratio = spec.table.get("aspect_ratio")
     if ratio is not None and ratio not in ASPECT_RATIOS:
         problems.append(
@@ -396,7 +409,9 @@ def _judge(spec: PipeSpec, index: ConceptIndex, problems: list[Problem]) -> None
                 "a PipeJudge needs the `question` it asks of its inputs (or a `prompt`)",
             )
         )
-    check_reads(spec, _templates(spec, ("question", "prompt"), problems), problems, must_read_all=False)
+    check_reads(
+        spec, _templates(spec, ("question", "prompt"), problems), problems, must_read_all=False
+    )
     options, levels = table.get("options"), table.get("levels")
     expected = "native.YesNo"
     if options is not None and levels is not None:
@@ -550,7 +565,9 @@ def _construct(
             if isinstance(body, str):
                 templates.append((here, body))
             else:
-                problems.append(spec.problem("pipe_field_invalid", f"`{here}.template` is a string"))
+                problems.append(
+                    spec.problem("pipe_field_invalid", f"`{here}.template` is a string")
+                )
         if not has_from and not has_template:
             _construct(spec, value, here, templates, reads, problems)
 

@@ -77,8 +77,7 @@ def parse_concept_ref(text: object, *, allow_markers: bool, is_output: bool = Fa
     if not CONCEPT_CODE.match(code):
         return ConceptRef(
             text,
-            error=f"{text!r}: {code!r} is not a concept code (PascalCase, e.g. "
-            f"{_pascal(code)!r})",
+            error=f"{text!r}: {code!r} is not a concept code (PascalCase, e.g. {_pascal(code)!r})",
         )
     count: int | None = None
     if match["many"] is not None:

@@ -87,7 +87,9 @@ def build_registry(specs: Iterable[PipeSpec], problems: list[Problem]) -> PipeRe
                 if kind == "PipeSignature"
                 else "expected one of " + ", ".join(sorted(PIPE_TYPES))
             )
-            problems.append(spec.problem("pipe_type_unknown", f"unknown pipe type {kind!r}: {hint}"))
+            problems.append(
+                spec.problem("pipe_type_unknown", f"unknown pipe type {kind!r}: {hint}")
+            )
             continue
         key = (spec.domain, spec.code)
         if key in registry.by_key:

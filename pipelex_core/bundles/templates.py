@@ -34,8 +34,9 @@ _TOKEN = re.compile(
     r"""(?P<string>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')"""
     rf"|(?P<name>{_SEGMENT})|(?P<number>\d+(?:\.\d+)?)|(?P<op>==|!=|<=|>=|\*\*|//|[^\sA-Za-z0-9_])"
 )
-_OPENERS = {"if": "endif", "for": "endfor", "macro": "endmacro", "block": "endblock",
-            "with": "endwith", "filter": "endfilter", "call": "endcall", "raw": "endraw"}  # fmt: skip
+_OPENERS = {
+    tag: f"end{tag}" for tag in ("if", "for", "macro", "block", "with", "filter", "call", "raw")
+}
 _SET_BLOCK_END = "endset"
 
 
@@ -197,7 +198,9 @@ def _expression_reads(
         path: list[str] = []
         cursor = index + 1
         while (
-            cursor + 1 < len(tokens) and tokens[cursor][1] == "." and tokens[cursor + 1][0] == "name"
+            cursor + 1 < len(tokens)
+            and tokens[cursor][1] == "."
+            and tokens[cursor + 1][0] == "name"
         ):
             path.append(tokens[cursor + 1][1])
             cursor += 2
