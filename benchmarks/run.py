@@ -499,6 +499,40 @@ def _pydantic_loader() -> Callable[[bytes], object] | None:
     return load
 
 
+def validation_benchmarks(workdir: Path) -> None:
+    """Validation is linear in library size: 1,000 and 10,000 pipes, parse and check."""
+    from library import write_library
+
+    from pipelex_core.bundles.check import find_problems
+    from pipelex_core.bundles.library import load_library
+    from pipelex_core.runtime import model_resolver
+    from pipelex_core.settings import Settings
+
+    home = workdir / "validation-home"
+    home.mkdir()
+    resolver = model_resolver(Settings.load({"PIPELEX_HOME": str(home)}), None)
+    timings = {}
+    for pipes in (1_000, 10_000):
+        path = write_library(workdir / "libraries", pipes)
+
+        def validate(path: Path = path) -> None:
+            _, problems = find_problems(load_library([path]), resolver)
+            assert not problems, problems[:3]
+
+        timings[pipes] = timeit(validate, 5 if pipes > 1_000 else 15)
+    small, large = timings[1_000], timings[10_000]
+    row("validate a 1,000-pipe library (parse + check)", small, small, small, "—", "—", None)
+    row(
+        "validate a 10,000-pipe library (parse + check)",
+        large,
+        large,
+        large,
+        f"{large / small:.2f}× the 1,000-pipe library",
+        "< 1 s (absolute); linear (≤ 15× for 10× the pipes)",
+        large < 1.0 and large / small <= 15.0,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=25, help="runs of each command (default 25)")
@@ -507,6 +541,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         command_benchmarks(args.rounds, Path(tmp))
     scale_benchmarks([int(size) for size in args.sizes.split(",")])
+    with tempfile.TemporaryDirectory() as tmp:
+        validation_benchmarks(Path(tmp))
     print(
         f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores, "
         f"{args.rounds} rounds per command\n"

@@ -7,6 +7,7 @@ code to report, so that one bad reference is one problem among all the others.
 from __future__ import annotations
 
 import enum
+import functools
 import re
 
 import attrs
@@ -67,6 +68,14 @@ class ConceptRef:
 
 def parse_concept_ref(text: object, *, allow_markers: bool, is_output: bool = False) -> ConceptRef:
     """Parse ``text``; markers are allowed only on pipe inputs and outputs, ``!`` only on inputs."""
+    if isinstance(text, str):
+        return _parse_text(text, allow_markers, is_output)
+    return ConceptRef(str(text), error=f"must be a concept reference string, not {text!r}")
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_text(text: str, allow_markers: bool, is_output: bool) -> ConceptRef:
+    """Cached: a library names the same few concepts thousands of times."""
     if not isinstance(text, str):
         return ConceptRef(str(text), error=f"must be a concept reference string, not {text!r}")
     stripped = text.strip()
