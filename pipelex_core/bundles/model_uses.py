@@ -6,6 +6,7 @@ Each reference is resolved through the model deck; one that resolves nowhere is 
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -14,6 +15,7 @@ import attrs
 from pipelex_core.bundles.pipe_specs import PipeSpec
 from pipelex_core.bundles.problems import Problem
 from pipelex_core.errors import PipelexError
+from pipelex_core.models.deck import Deck
 from pipelex_core.models.resolution import ModelResolver, ResolvedModel
 
 #: Operators that name a model, and the deck's choice-default kind each falls back on.
@@ -54,7 +56,9 @@ def model_uses(
             try:
                 resolved = resolver.resolve(reference, kind)
             except PipelexError as exc:
-                problems.append(spec.problem("unknown_model", f"`{field}`: {exc.message}"))
+                message = f"`{field}` {reference!r}: {exc.message}"
+                suggestion = _close_matches(resolver, reference, kind)
+                problems.append(spec.problem("unknown_model", message + suggestion))
                 continue
             wrong = _wrong_kind(resolver, reference, kind, resolved)
             if wrong is not None:
@@ -69,6 +73,25 @@ def model_uses(
                 continue
             uses.append(ModelUse(spec, reference, default_kind, resolved))
     return tuple(uses)
+
+
+def _close_matches(resolver: ModelResolver, reference: str, kind: str) -> str:
+    """The deck's references closest to ``reference``, as a hint (none: say how to list them)."""
+    deck = resolver.deck
+    names = [
+        *(f"@{name}" for name in {**deck.aliases, **_kind_table(deck, kind, "aliases")}),
+        *(f"${name}" for name in {**deck.presets, **_kind_table(deck, kind, "presets")}),
+        *(f"~{name}" for name in deck.waterfalls),
+    ]
+    close = difflib.get_close_matches(reference.strip(), names, n=3, cutoff=0.6)
+    if close:
+        return " Did you mean " + " or ".join(repr(name) for name in close) + "?"
+    return " `pipelex models` lists the models; the deck (deck.toml) names the references."
+
+
+def _kind_table(deck: Deck, kind: str, table: str) -> Mapping[str, Any]:
+    own = deck.by_kind.get(kind)
+    return {} if own is None else dict(getattr(own, table))
 
 
 #: What a catalogue's ``model_type`` may serve, by operator kind.
