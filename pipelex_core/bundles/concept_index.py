@@ -323,7 +323,8 @@ def _field(
         kind = "choices"
     elif not isinstance(kind, str) or kind not in FIELD_TYPES:
         found.append(f"unknown type {kind!r}; use one of {', '.join(sorted(FIELD_TYPES))}")
-    elif choices is not None:
+    elif choices is not None and kind != "text":
+        # `type = "text"` beside choices says what the choices already say: accepted
         found.append("a field with `choices` omits `type` (its values are the choices)")
     if has_default and required:
         found.append("`default_value` never goes with `required = true`")

@@ -40,6 +40,7 @@ TYPE_FIELDS: Mapping[str, frozenset[str]] = {
             "seed",
             "background",
             "output_format",
+            "size",
         }
     ),
     "PipeExtract": frozenset(
@@ -62,12 +63,14 @@ TYPE_FIELDS: Mapping[str, frozenset[str]] = {
             "include_domains",
             "exclude_domains",
             "max_results",
+            "include_images",
+            "include_inline_citations",
         }
     ),
     "PipeJudge": frozenset(
         {"question", "prompt", "options", "levels", "criteria", "threshold", "model"}
     ),
-    "PipeCompose": frozenset({"template", "construct"}),
+    "PipeCompose": frozenset({"template", "construct", "target_format"}),
     "PipeSequence": frozenset({"steps"}),
     "PipeParallel": frozenset({"branches", "add_each_output"}),
     "PipeCondition": frozenset(
@@ -321,6 +324,13 @@ def _img_gen(spec: PipeSpec, index: ConceptIndex, problems: list[Problem]) -> No
         problems,
         must_read_all=True,
     )
+    if "size" in spec.table and "aspect_ratio" in spec.table:
+        problems.append(
+            spec.problem(
+                "pipe_field_conflict",
+                "`size` gives the exact dimensions and `aspect_ratio` a shape: set one of them",
+            )
+        )
     ratio = spec.table.get("aspect_ratio")
     if ratio is not None and ratio not in ASPECT_RATIOS:
         problems.append(
