@@ -133,14 +133,16 @@ def test_a_binding_step_validates_and_dry_runs(cli: Cli, tmp_path: Path) -> None
     assert trace[2]["pipe"] == "receipt"
 
 
-def test_byok_unknown_model_is_a_negative_verdict(cli: Cli, tmp_path: Path) -> None:
-    bundle = write(tmp_path, "x.mthds", llm_bundle("gpt-9-imaginary"))
+def test_byok_unknown_model_is_a_problem_beside_the_others(cli: Cli, tmp_path: Path) -> None:
+    text = llm_bundle("gpt-9-imaginary").replace('domain = "testing"', 'main_pipe = "nowhere"')
+    bundle = write(tmp_path, "x.mthds", text)
     completed = cli.agent("validate", str(bundle))
     assert completed.code == 1
     error = completed.envelope["error"]
-    assert error["type"] == "UnknownModelError"
-    assert error["model"] == "gpt-9-imaginary"
-    assert "No enabled BYOK backend serves 'gpt-9-imaginary'" in error["message"]
+    assert error["type"] == "BundleValidationError"
+    problems = {p["code"]: p["message"] for p in error["problems"]}
+    assert set(problems) == {"unknown_model", "domain_invalid", "main_pipe_unresolved"}
+    assert "no enabled BYOK backend serves 'gpt-9-imaginary'" in problems["unknown_model"]
 
 
 def test_missing_path_is_a_usage_error_in_both_faces(cli: Cli) -> None:

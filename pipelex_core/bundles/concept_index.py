@@ -253,6 +253,7 @@ def unknown_concept(where: str, ref: ConceptRef) -> str:
     )
 
 
+CHOICE_TYPES = frozenset({"text", "integer", "number"})
 FIELD_KEYS = frozenset(
     {
         "description",
@@ -323,9 +324,11 @@ def _field(
         kind = "choices"
     elif not isinstance(kind, str) or kind not in FIELD_TYPES:
         found.append(f"unknown type {kind!r}; use one of {', '.join(sorted(FIELD_TYPES))}")
-    elif choices is not None and kind != "text":
-        # `type = "text"` beside choices says what the choices already say: accepted
-        found.append("a field with `choices` omits `type` (its values are the choices)")
+    elif choices is not None and kind not in CHOICE_TYPES:
+        # text, integer or number beside choices says what the values are: accepted
+        found.append(
+            f"`choices` go with no `type`, or with text, integer or number, not with {kind!r}"
+        )
     if has_default and required:
         found.append("`default_value` never goes with `required = true`")
     concept_key: str | None = None

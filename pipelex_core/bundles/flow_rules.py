@@ -204,7 +204,11 @@ class FlowChecker:
                 f'"{value.describe(self.index)}", or make {what} produce a {output.ref.bare}',
             )
             return
-        if value.is_list != output.is_list and not (value.concept is None and value.is_list):
+        if (
+            value.is_list != output.is_list
+            and output.concept != "native.Anything"  # Anything stands for differing outcomes
+            and value.concept is not None
+        ):
             self._report(
                 spec,
                 "inadequate_output_multiplicity",
@@ -373,6 +377,9 @@ class FlowChecker:
                 memory[UNKNOWN_NAMES] = UNTYPED
                 result = None
         target = self._target(spec, step.get("pipe"), f"{where}")
+        if not isinstance(target, PipeSpec):
+            # reported above: what it would have stored is unknown, so later reads are not
+            memory[UNKNOWN_NAMES] = UNTYPED
         local = dict(memory)
         batch_over, batch_as = step.get("batch_over"), step.get("batch_as")
         batch_ok = True
@@ -395,13 +402,53 @@ class FlowChecker:
         value = self._output_value(target, step, f"{where} (pipe {step.get('pipe')!r})", lifted)
         if isinstance(result, str):
             memory[result] = value
-        if (
-            isinstance(target, PipeSpec)
-            and target.type == "PipeParallel"
-            and target.table.get("add_each_output") is True
-        ):
-            memory.update(self.branch_values(target))
+        if isinstance(target, PipeSpec) and not batch_over:
+            memory.update(self.stored_names(target, set()))
+            if isinstance(result, str):
+                memory[result] = value
         return value
+
+    def stored_names(self, target: PipeSpec, seen: set[str]) -> dict[str, Value]:
+        """What running ``target`` leaves in its caller's working memory besides its output.
+
+        A nested sequence's steps and a condition's outcome store into the caller's memory, and
+        a PipeParallel with ``add_each_output`` stores each branch result under its name.
+        """
+        if target.code in seen:
+            return {}
+        seen = seen | {target.code}
+        if target.type == "PipeParallel":
+            if target.table.get("add_each_output") is True:
+                return self.branch_values(target)
+            return {}
+        stored: dict[str, Value] = {}
+        if target.type == "PipeCondition":
+            outcomes = target.table.get("outcomes")
+            references = list(outcomes.values()) if isinstance(outcomes, dict) else []
+            references.append(target.table.get("default_outcome"))
+            for reference in references:
+                if not isinstance(reference, str) or reference in SPECIAL_OUTCOMES:
+                    continue
+                inner = self.registry.resolve(reference, target.domain)
+                if isinstance(inner, PipeSpec):
+                    stored.update(self.stored_names(inner, seen))
+            return stored
+        if target.type != "PipeSequence":
+            return {}
+        steps = target.table.get("steps")
+        for step in steps if isinstance(steps, list) else []:
+            if not isinstance(step, dict) or not isinstance(step.get("result"), str):
+                continue
+            if "from" in step:
+                stored[step["result"]] = UNTYPED  # its type was checked where it binds
+                continue
+            inner = self.registry.resolve(str(step.get("pipe")), target.domain)
+            if isinstance(inner, PipeSpec):
+                if not step.get("batch_over"):
+                    stored.update(self.stored_names(inner, seen))
+                origin = f"step result {step['result']!r} of {target.code!r}"
+                stored[step["result"]] = self._output_value(inner, step, origin, False)
+        return stored
 
     def branch_values(self, parallel: PipeSpec) -> dict[str, Value]:
         """What a PipeParallel with ``add_each_output`` adds to its caller's working memory."""

@@ -71,8 +71,25 @@ def model_uses(
                     )
                 )
                 continue
+            if not resolved.on_gateway and not resolved.available:
+                problems.append(spec.problem("unknown_model", _not_served(field, resolved)))
+                continue
             uses.append(ModelUse(spec, reference, default_kind, resolved))
     return tuple(uses)
+
+
+def _not_served(field: str, resolved: ResolvedModel) -> str:
+    if len(resolved.candidates) > 1:
+        what = "any of " + ", ".join(repr(c) for c in resolved.candidates)
+    else:
+        where = f" on backend {resolved.backend!r}" if resolved.backend else ""
+        what = f"{resolved.handle!r}{where}"
+    via = f" (from {resolved.reference!r})" if resolved.reference != resolved.handle else ""
+    return (
+        f"`{field}`: no enabled BYOK backend serves {what}{via}: fix the reference, enable a "
+        "backend that has it in backends.toml (with its specs in backends/<name>.toml), or "
+        "enable the Pipelex Gateway (`pipelex init --gateway`)"
+    )
 
 
 def _close_matches(resolver: ModelResolver, reference: str, kind: str) -> str:

@@ -12,7 +12,7 @@ import attrs
 
 from pipelex_core.bundles.check import CheckedLibrary, check_library
 from pipelex_core.bundles.library import load_library
-from pipelex_core.models.resolution import ResolvedModel, check_byok_models, gateway_handles
+from pipelex_core.models.resolution import ResolvedModel, gateway_handles
 from pipelex_core.plugins import Plugins
 from pipelex_core.runtime import Runtime, model_resolver, setup, validate_gateway_models
 from pipelex_core.settings import Settings
@@ -28,12 +28,11 @@ class CheckedBundles:
 def check_bundles(
     paths: Iterable[Path], settings: Settings, plugins: Plugins | None = None
 ) -> CheckedBundles:
-    """Raise the first failing verdict (structure, BYOK models, Gateway models) or return."""
+    """Raise the first failing verdict (the language and BYOK models, then Gateway models)."""
     runtime = setup(needs_model_specs=True, settings=settings, plugins=plugins, check_models=False)
     resolver = model_resolver(settings, runtime.remote_config)
     checked = check_library(load_library(paths), resolver)
     models = [use.resolved for use in checked.model_uses]
-    check_byok_models(models)
     if runtime.result is not None and runtime.plugins is not None:
         validate_gateway_models(runtime.plugins, runtime.result, gateway_handles(models))
     return CheckedBundles(runtime=runtime, checked=checked, models=tuple(models))

@@ -1,17 +1,17 @@
 """Resolve model references to a handle on a backend, and check that the backend has it.
 
 Provenance travels with the check: Gateway handles go to the ``validate_models`` hook with
-the config's source, BYOK handles are checked against the BYOK specs here.
+the config's source; a BYOK handle no enabled backend serves is an ``unknown_model`` problem
+of the bundle (``bundles/model_uses.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 import attrs
 
-from pipelex_core.errors import UnknownModelError
 from pipelex_core.models.byok import ByokBackends
 from pipelex_core.models.deck import Deck
 from pipelex_core.models.routing import Routing
@@ -70,25 +70,3 @@ class ModelResolver:
 def gateway_handles(resolved: Iterable[ResolvedModel]) -> tuple[str, ...]:
     """The distinct Gateway handles, in first-use order, for ``validate_models``."""
     return tuple(dict.fromkeys(model.handle for model in resolved if model.on_gateway))
-
-
-def check_byok_models(resolved: Sequence[ResolvedModel]) -> None:
-    """Every model not on the Gateway must exist on its BYOK backend."""
-    missing = [model for model in resolved if not model.on_gateway and not model.available]
-    if not missing:
-        return
-    first = missing[0]
-    names = ", ".join(dict.fromkeys(_describe(model) for model in missing))
-    raise UnknownModelError(
-        f"No enabled BYOK backend serves {names}.",
-        "Fix the model reference, enable a backend that has it in backends.toml (with its specs "
-        "in backends/<name>.toml), or enable the Pipelex Gateway (`pipelex init --gateway`).",
-        model=first.handle,
-    )
-
-
-def _describe(model: ResolvedModel) -> str:
-    if len(model.candidates) > 1:
-        return f"any of {', '.join(repr(c) for c in model.candidates)} (from {model.reference!r})"
-    where = f" on backend {model.backend!r}" if model.backend else ""
-    return f"{model.handle!r}{where}"
