@@ -238,14 +238,16 @@ def test_bad_inputs_file_is_a_usage_error(
     assert "Traceback" not in human.stderr
 
 
-def test_run_without_dry_run_says_inference_is_not_available(cli: Cli) -> None:
+def test_a_real_run_that_would_reach_a_model_stops_before_running(cli: Cli) -> None:
     completed = cli.agent("run", str(VALID[0]))
     assert completed.code == 3
-    assert completed.envelope["error"]["type"] == "InferenceNotAvailableError"
+    error = completed.envelope["error"]
+    assert error["type"] == "InferenceNotAvailableError"
+    assert error["message"].startswith("Pipe 'write_story' needs a model (inference) (and 2 more)")
+    assert "--dry-run" in error["hint"]
     human = cli.run("run", str(VALID[0]))
     assert human.code == 3
-    assert "Live inference is not available" in human.stderr
-    assert "--dry-run" in human.stderr
+    assert "nothing was run" in human.stderr
 
 
 def test_condition_dry_run_follows_the_default_outcome(cli: Cli, tmp_path: Path) -> None:

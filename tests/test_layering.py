@@ -79,3 +79,25 @@ def test_plugins_import_only_the_public_api() -> None:
                     assert name in allowed_core, f"{path} imports {name}"
                 elif top.startswith("pipelex_"):
                     assert top == plugin_dir.name, f"{path} imports another plugin: {name}"
+
+
+def test_validating_and_dry_running_load_no_template_engine() -> None:
+    """Jinja2 is for real runs only: the checks and dry runs keep their start-up cost."""
+    code = (
+        "from pathlib import Path\n"
+        "import tempfile\n"
+        "from pipelex_core.bundles.check import find_problems\n"
+        "from pipelex_core.bundles.dry_run import dry_run\n"
+        "from pipelex_core.bundles.inputs import input_specs, start_pipe\n"
+        "from pipelex_core.bundles.library import load_library\n"
+        "from pipelex_core.runtime import model_resolver\n"
+        "from pipelex_core.settings import Settings\n"
+        "home = tempfile.mkdtemp()\n"
+        "resolver = model_resolver(Settings.load({'PIPELEX_HOME': home}), None)\n"
+        f"lib = load_library([Path({str(ROOT / 'examples' / 'bundles')!r})])\n"
+        "checked, problems = find_problems(lib, resolver)\n"
+        "assert not problems, problems\n"
+        "start = start_pipe(checked, 'summarize')\n"
+        "dry_run(checked, start, {s.name: s.example for s in input_specs(checked, start)})"
+    )
+    assert [m for m in modules_after(code) if m.split(".")[0] in ("jinja2", "markupsafe")] == []

@@ -62,6 +62,7 @@ CODES: dict[str, str] = {
     "unresolved_package_dependency": "A cross-package reference names a loadable dependency.",
     # dry runs
     "dry_run_failed": "A valid method's dry run completes (a forced input present, …).",
+    "run_failed": "A real run completes (its templates render, its constructs are complete).",
     # models
     "unknown_model": "A model reference resolves in the model deck.",
 }

@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from pipelex_core.cli.face import CliState, Outcome, remote_config_field, run_command
-from pipelex_core.errors import InferenceNotAvailableError
+from pipelex_core.errors import InferenceNotAvailableError, PipelexUsageError
 
 if TYPE_CHECKING:
+    from pipelex_core.bundles.pipe_specs import PipeSpec
+    from pipelex_core.bundles.service import CheckedBundles
     from pipelex_core.runtime import Runtime
 
 PATH = click.Path(exists=True, path_type=Path)
@@ -42,15 +44,25 @@ def inputs(state: CliState, path: Path, pipe_name: str | None) -> int:
 
 @click.command()
 @click.argument("path", type=PATH)
-@click.option("--dry-run", is_flag=True, help="Walk the pipes without inference.")
+@click.option("--dry-run", is_flag=True, help="Walk every pipe, with placeholder outputs.")
 @click.option("--inputs", "inputs_file", type=PATH, metavar="FILE", help="Inputs as JSON.")
 @click.option("--pipe", "pipe_name", metavar="NAME", help="The pipe (default: main_pipe).")
+@click.option(
+    "--output", "output", metavar="FILE", help="Also write the run's JSON there (- for stdout)."
+)
 @click.pass_obj
 def run(
-    state: CliState, path: Path, dry_run: bool, inputs_file: Path | None, pipe_name: str | None
+    state: CliState,
+    path: Path,
+    dry_run: bool,
+    inputs_file: Path | None,
+    pipe_name: str | None,
+    output: str | None,
 ) -> int:
-    """Walk the pipes without inference (--dry-run), placeholder outputs per concept."""
-    return run_command(state, "run", lambda: _run(state, path, dry_run, inputs_file, pipe_name))
+    """Run a method offline: for real when no pipe it reaches needs a model, else --dry-run."""
+    return run_command(
+        state, "run", lambda: _run(state, path, dry_run, inputs_file, pipe_name, output)
+    )
 
 
 def _validate(state: CliState, paths: tuple[Path, ...]) -> Outcome:
@@ -100,19 +112,27 @@ def _inputs(state: CliState, path: Path, pipe_name: str | None) -> Outcome:
 
 
 def _run(
-    state: CliState, path: Path, dry_run: bool, inputs_file: Path | None, pipe_name: str | None
+    state: CliState,
+    path: Path,
+    dry_run: bool,
+    inputs_file: Path | None,
+    pipe_name: str | None,
+    output: str | None,
 ) -> Outcome:
-    if not dry_run:
-        raise InferenceNotAvailableError(
-            "Live inference is not available in pipelex-core: it validates and dry-runs only.",
-            "Add --dry-run to walk the pipes with placeholder outputs.",
-        )
-    from pipelex_core.bundles.dry_run import dry_run as walk
     from pipelex_core.bundles.inputs import input_specs, match_inputs, read_inputs_file, start_pipe
     from pipelex_core.bundles.service import check_bundles
 
+    if output == "-" and state.json:
+        raise PipelexUsageError(
+            "--output - writes to stdout, which the agent face keeps for its one JSON object.",
+            "Name a file, or read `result` from the envelope.",
+        )
     checked = check_bundles([path], state.settings(), state.plugins)
     pipe = start_pipe(checked.checked, pipe_name)
+    if not dry_run:
+        return _real_run(state, checked, pipe, inputs_file, output)
+    from pipelex_core.bundles.dry_run import dry_run as walk
+
     specs = input_specs(checked.checked, pipe)
     generated = inputs_file is None
     if inputs_file is None:
@@ -145,7 +165,63 @@ def _run(
         skipped = f" (skipped: {step['skipped']})" if step.get("skipped") else ""
         lines.append(f"{indent}{step['pipe']} ({step['type']}){model}{skipped}")
     lines += ["", "Output (placeholder):", json.dumps(outcome.output, indent=2, default=str)]
-    return Outcome(result=result, text="\n".join(lines))
+    return _written(Outcome(result=result, text="\n".join(lines)), output)
+
+
+def _written(outcome: Outcome, output: str | None) -> Outcome:
+    """Write the run's JSON to ``--output`` (``-``: print it instead of the readable text)."""
+    if output is None:
+        return outcome
+    data = (json.dumps(outcome.result, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    if output == "-":
+        return Outcome(result=outcome.result, text=data.decode("utf-8").rstrip("\n"))
+    from pipelex_core.output_path import write_output
+
+    write_output(output, data)
+    return outcome
+
+
+def _real_run(
+    state: CliState,
+    checked: CheckedBundles,
+    pipe: PipeSpec,
+    inputs_file: Path | None,
+    output: str | None,
+) -> Outcome:
+    from pipelex_core.bundles.inputs import input_specs, match_inputs, read_inputs_file
+    from pipelex_core.bundles.real_run import blocking_pipes, readable, real_run
+
+    blocking = blocking_pipes(checked.checked, pipe)
+    if blocking:
+        first, why = blocking[0]
+        others = f" (and {len(blocking) - 1} more)" if len(blocking) > 1 else ""
+        raise InferenceNotAvailableError(
+            f"Pipe {first.code!r} {why}{others}: pipelex-core runs for real only the methods "
+            "whose every pipe needs no model, so nothing was run.",
+            "Add --dry-run to walk every pipe with placeholder outputs.",
+        )
+    specs = input_specs(checked.checked, pipe)
+    required = [spec.name for spec in specs if not spec.optional]
+    if inputs_file is None and required:
+        raise PipelexUsageError(
+            f"Pipe {pipe.code!r} needs inputs ({', '.join(required)}), and a real run uses "
+            "only the values you give it.",
+            "Pass --inputs FILE; `pipelex inputs` prints an example to start from.",
+        )
+    given = read_inputs_file(inputs_file) if inputs_file is not None else {}
+    values = match_inputs(checked.checked, specs, given, pipe)
+    outcome = real_run(checked.checked, pipe, values)
+    result = {
+        "dry_run": False,
+        "pipe": outcome.pipe,
+        "inputs": given,
+        "output": outcome.output,
+        "working_memory": dict(outcome.memory),
+        "trace": list(outcome.trace),
+        "remote_config": remote_config_field(checked.runtime.result),
+    }
+    text = readable(outcome.output, checked.checked, pipe)
+    return _written(Outcome(result=result, text=text), output)
 
 
 def _provenance(runtime: Runtime) -> str:
