@@ -13,6 +13,9 @@ from tests.cli_runner import EXAMPLES, Cli
 from tests.conformance.runner import CASES
 
 VALID = sorted((EXAMPLES / "bundles").glob("*.mthds"))
+SUMMARIZE = EXAMPLES / "bundles" / "summarize.mthds"
+STORY = EXAMPLES / "bundles" / "illustrated_story.mthds"
+ANNOUNCE = EXAMPLES / "bundles" / "train_announcement.mthds"
 
 
 @pytest.mark.parametrize("bundle", VALID, ids=lambda p: p.stem)
@@ -34,7 +37,7 @@ def test_examples_validate_in_byok_both_faces(cli: Cli, bundle: Path) -> None:
 
 
 def test_json_flag_is_the_agent_face(cli: Cli) -> None:
-    completed = cli.run("--json", "validate", str(VALID[0]))
+    completed = cli.run("--json", "validate", str(STORY))
     assert completed.code == 0
     assert completed.envelope["ok"] is True
 
@@ -182,7 +185,7 @@ def test_inputs_lists_inputs_with_examples(cli: Cli) -> None:
 
 
 def test_inputs_of_an_unknown_pipe_is_a_usage_error(cli: Cli) -> None:
-    completed = cli.agent("inputs", str(VALID[0]), "--pipe", "nope")
+    completed = cli.agent("inputs", str(STORY), "--pipe", "nope")
     assert completed.code == 2
     assert completed.envelope["error"]["type"] == "PipelexUsageError"
     assert "No pipe named 'nope'" in completed.envelope["error"]["message"]
@@ -207,7 +210,7 @@ def test_dry_run_walks_with_generated_inputs(cli: Cli) -> None:
 
 def test_dry_run_with_an_inputs_file(cli: Cli, tmp_path: Path) -> None:
     inputs = write(tmp_path, "in.json", json.dumps({"text": "Once upon a time"}))
-    completed = cli.agent("run", str(VALID[-1]), "--dry-run", "--inputs", str(inputs))
+    completed = cli.agent("run", str(SUMMARIZE), "--dry-run", "--inputs", str(inputs))
     assert completed.code == 0
     assert completed.envelope["result"]["inputs"] == {"text": "Once upon a time"}
     assert completed.envelope["result"]["inputs_generated"] is False
@@ -229,23 +232,23 @@ def test_bad_inputs_file_is_a_usage_error(
     cli: Cli, tmp_path: Path, content: str, fragment: str
 ) -> None:
     inputs = write(tmp_path, "in.json", content)
-    completed = cli.agent("run", str(VALID[-1]), "--dry-run", "--inputs", str(inputs))
+    completed = cli.agent("run", str(SUMMARIZE), "--dry-run", "--inputs", str(inputs))
     assert completed.code == 2
     assert fragment in completed.envelope["error"]["message"]
-    human = cli.run("run", str(VALID[-1]), "--dry-run", "--inputs", str(inputs))
+    human = cli.run("run", str(SUMMARIZE), "--dry-run", "--inputs", str(inputs))
     assert human.code == 2
     assert fragment in human.stderr
     assert "Traceback" not in human.stderr
 
 
 def test_a_real_run_that_would_reach_a_model_stops_before_running(cli: Cli) -> None:
-    completed = cli.agent("run", str(VALID[0]))
+    completed = cli.agent("run", str(STORY))
     assert completed.code == 3
     error = completed.envelope["error"]
     assert error["type"] == "InferenceNotAvailableError"
     assert error["message"].startswith("Pipe 'write_story' needs a model (inference) (and 2 more)")
     assert "--dry-run" in error["hint"]
-    human = cli.run("run", str(VALID[0]))
+    human = cli.run("run", str(STORY))
     assert human.code == 3
     assert "nothing was run" in human.stderr
 
@@ -272,14 +275,14 @@ def test_condition_dry_run_follows_the_default_outcome(cli: Cli, tmp_path: Path)
 
 
 def test_human_dry_run_says_its_inputs_were_generated(cli: Cli) -> None:
-    completed = cli.run("run", str(VALID[-1]), "--dry-run")
+    completed = cli.run("run", str(SUMMARIZE), "--dry-run")
     assert completed.code == 0
     assert "Inputs: generated example values (no --inputs given" in completed.stdout
     assert '  text = "text_value"' in completed.stdout
 
 
 def test_debug_shows_the_traceback(cli: Cli) -> None:
-    completed = cli.run("--debug", "run", str(VALID[0]))
+    completed = cli.run("--debug", "run", str(STORY))
     assert completed.code == 3
     assert "Traceback" in completed.stderr
 
@@ -303,3 +306,84 @@ def test_help_and_version_are_one_json_object_in_the_agent_face(
     assert fragment in envelope["result"][key]
     human = cli.run(*args)
     assert fragment in human.stdout
+
+
+ANNOUNCE_INPUTS = EXAMPLES / "bundles" / "train_announcement.inputs.json"
+ANNOUNCEMENT = (
+    "At Landerneau: The train to Brest leaves from platform 2. The train to Quimper leaves "
+    "from platform 1, with a delay. Have a good journey."
+)
+
+
+def test_a_method_that_needs_no_model_runs_for_real_offline(cli: Cli) -> None:
+    human = cli.run("run", str(ANNOUNCE), "--inputs", str(ANNOUNCE_INPUTS))
+    assert human.code == 0, human.stderr
+    assert human.stdout == ANNOUNCEMENT + "\n"
+    agent = cli.agent("run", str(ANNOUNCE), "--inputs", str(ANNOUNCE_INPUTS))
+    assert agent.code == 0
+    result = agent.envelope["result"]
+    assert result["dry_run"] is False
+    assert result["output"] == {"text": ANNOUNCEMENT}
+    assert result["working_memory"]["station"] == {"text": "Landerneau"}
+    assert [len(line) > 0 for line in result["working_memory"]["lines"]["items"]] == [True, True]
+    pipes = [step["pipe"] for step in result["trace"] if "pipe" in step]
+    assert pipes == ["announce_next_train", "announce_one", "announce_one", "compose_board"]
+    assert all(step["ms"] >= 0 for step in result["trace"] if "pipe" in step)
+
+
+def test_run_output_writes_the_json_like_a_redirection(cli: Cli, tmp_path: Path) -> None:
+    target = tmp_path / "run.json"
+    target.write_text("old", encoding="utf-8")
+    target.chmod(0o640)
+    completed = cli.run(
+        "run", str(ANNOUNCE), "--inputs", str(ANNOUNCE_INPUTS), "--output", str(target)
+    )
+    assert completed.code == 0, completed.stderr
+    assert json.loads(target.read_text(encoding="utf-8"))["output"] == {"text": ANNOUNCEMENT}
+    assert target.stat().st_mode & 0o777 == 0o640
+    dash = cli.run("run", str(ANNOUNCE), "--inputs", str(ANNOUNCE_INPUTS), "--output", "-")
+    assert json.loads(dash.stdout)["output"] == {"text": ANNOUNCEMENT}
+    refused = cli.agent("run", str(ANNOUNCE), "--inputs", str(ANNOUNCE_INPUTS), "--output", "-")
+    assert refused.code == 2
+    folder = cli.agent(
+        "run", str(ANNOUNCE), "--inputs", str(ANNOUNCE_INPUTS), "--output", str(tmp_path)
+    )
+    assert folder.code == 2
+    assert "is a directory" in folder.envelope["error"]["message"]
+
+
+def test_a_real_run_without_its_inputs_is_a_usage_error(cli: Cli) -> None:
+    completed = cli.agent("run", str(ANNOUNCE))
+    assert completed.code == 2
+    assert "needs inputs (board)" in completed.envelope["error"]["message"]
+
+
+def compose_bundle(tmp_path: Path, template: str) -> Path:
+    return write(
+        tmp_path,
+        "escape.mthds",
+        'domain = "attack"\nmain_pipe = "leak"\n'
+        '[pipe.leak]\ntype = "PipeCompose"\ndescription = "Reach Python internals"\n'
+        'inputs = { text = "Text" }\noutput = "Text"\n'
+        f"template = {json.dumps(template)}\n",
+    )
+
+
+def test_a_template_cannot_escape_the_sandbox(cli: Cli, tmp_path: Path) -> None:
+    given = write(tmp_path, "in.json", json.dumps({"text": "hello"}))
+    # a private attribute in a path is refused before anything runs
+    static = cli.agent("run", str(compose_bundle(tmp_path, "{{ text.__class__ }}")))
+    assert static.code == 1
+    assert [p["code"] for p in static.envelope["error"]["problems"]] == ["template_private_name"]
+    # reached by name at run time, the sandbox hands back nothing
+    hidden = compose_bundle(tmp_path, '{{ text }}{{ text|attr("__class__") }}')
+    completed = cli.agent("run", str(hidden), "--inputs", str(given))
+    assert completed.code == 0, completed.stdout
+    assert completed.envelope["result"]["output"] == {"text": "hello"}
+    # and an unbounded range is refused, not computed
+    huge = compose_bundle(tmp_path, "{{ text }}{% for i in range(10**9) %}.{% endfor %}")
+    refused = cli.agent("run", str(huge), "--inputs", str(given))
+    assert refused.code == 1
+    problem = refused.envelope["error"]["problems"][0]
+    assert problem["code"] == "run_failed"
+    assert "range" in problem["message"]

@@ -60,6 +60,27 @@ def test_valid_case_lists_inputs_and_dry_runs(case: Case, resolver: ModelResolve
     assert outcome.trace[0]["pipe"] == start.code
 
 
+RUN_CASES = [c for c in CASES if (c.folder / "output.json").exists()]
+
+
+@pytest.mark.parametrize("case", RUN_CASES, ids=lambda case: case.name)
+def test_run_case_output(case: Case, resolver: ModelResolver) -> None:
+    from pipelex_core.bundles.real_run import blocking_pipes, real_run
+
+    checked, problems = _check(case, resolver)
+    assert problems == []
+    start = start_pipe(checked, case.pipe)
+    assert blocking_pipes(checked, start) == []
+    specs = input_specs(checked, start)
+    values = match_inputs(checked, specs, case.run_inputs or {}, start)
+    outcome = real_run(checked, start, values)
+    expected = case.expected_output
+    if isinstance(expected, dict) and expected.get("absent") is True:
+        assert outcome.output["absent"] is True
+    else:
+        assert outcome.output == expected
+
+
 def test_cases_use_known_codes_only() -> None:
     unknown = {code for case in CASES for code in case.codes} - set(CODES)
     assert unknown == set()

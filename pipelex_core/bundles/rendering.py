@@ -271,3 +271,6 @@ def render_template(
         return template.render(**dict(context))
     except jinja2.TemplateError as exc:
         raise TemplateRenderError(f"{type(exc).__name__}: {exc}") from None
+    except (ArithmeticError, LookupError, TypeError, ValueError, RecursionError) as exc:
+        # a template is data: whatever it computes and fails at is its failure, not ours
+        raise TemplateRenderError(f"{type(exc).__name__}: {exc}") from None

@@ -2,10 +2,12 @@
 
 Adding a case is adding a folder: ``valid`` is the reference's verdict, ``codes`` the exact
 set of problem codes for an invalid one, ``inputs`` (optional) the names ``inputs`` lists.
+A run case adds ``inputs.json`` and ``output.json``: a real run's main output.
 """
 
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,21 @@ class Case:
     pipe: str | None
     inputs: tuple[str, ...] | None
     raw: dict[str, Any]
+
+    @property
+    def run_inputs(self) -> dict[str, Any] | None:
+        """``inputs.json``: the values a real run of the case is given."""
+        path = self.folder / "inputs.json"
+        if not path.exists():
+            return None
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return data
+
+    @property
+    def expected_output(self) -> Any:
+        """``output.json``: the main output a real run must produce (absent: not a run case)."""
+        path = self.folder / "output.json"
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
 
 def load_cases(root: Path = CASES) -> list[Case]:
