@@ -40,6 +40,8 @@ from pipelex_core.config_server import ConfigServer, Reply, closed_port_url
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 BUNDLE = str(REPO / "examples" / "bundles" / "summarize.mthds")
+OFFLINE_BUNDLE = str(REPO / "examples" / "bundles" / "train_announcement.mthds")
+OFFLINE_INPUTS = str(REPO / "examples" / "bundles" / "train_announcement.inputs.json")
 SAMPLE = REPO / "tests" / "fixtures" / "remote_config.sample.json"
 ROWS: list[dict[str, str]] = []
 
@@ -171,8 +173,19 @@ def command_benchmarks(rounds: int, workdir: Path) -> None:
             environment(fresh_home, PIPELEX_REMOTE_CONFIG_URL=server.url, **gateway),
         )
         help_ = Command("pipelex --help", [pipelex, "--help"], environment(byok_home))
+        validate_offline = Command(
+            "validate train_announcement, BYOK",
+            [pipelex, "validate", OFFLINE_BUNDLE],
+            environment(byok_home),
+        )
+        real_run = Command(
+            "run train_announcement for real (no model)",
+            [pipelex, "run", OFFLINE_BUNDLE, "--inputs", OFFLINE_INPUTS],
+            environment(byok_home),
+        )
         core, core_and_stack = stack_floor_commands(environment(byok_home))
         commands = [baseline, byok, cached_refused, cached_offline, fresh, help_]
+        commands += [validate_offline, real_run]
         commands += [core, core_and_stack]
         if has_unshare:
             byok_netns = Command(
@@ -209,6 +222,7 @@ def command_benchmarks(rounds: int, workdir: Path) -> None:
         if has_unshare:
             ratio_row(cached_dns, byok_netns, 1.25, "≤ 1.25× BYOK (same namespace)")
         ratio_row(fresh, cached_offline, 1.5, "≤ 1.5× cached")
+        ratio_row(real_run, validate_offline, 1.5, "≤ 1.5× validate of the same bundle")
         stack_floor_rows(fresh, cached_offline, core, core_and_stack)
         for command in (byok, help_, cached_offline):
             peak = max(command.rss_mb)

@@ -423,6 +423,11 @@ class FlowChecker:
             return {}
         stored: dict[str, Value] = {}
         if target.type == "PipeCondition":
+            alias = target.table.get("add_alias_from_expression_to")
+            if isinstance(alias, str):
+                stored[alias] = Value(
+                    "native.Text", False, False, f"the expression of {target.code!r}"
+                )
             outcomes = target.table.get("outcomes")
             references = list(outcomes.values()) if isinstance(outcomes, dict) else []
             references.append(target.table.get("default_outcome"))

@@ -14,7 +14,6 @@ from typing import Any
 
 from pipelex_core.bundles.check import CheckedLibrary
 from pipelex_core.bundles.execution import SPECIAL_OUTCOMES, Absent, Outcome, Walk
-from pipelex_core.bundles.fields import Field
 from pipelex_core.bundles.flow_rules import controller_targets
 from pipelex_core.bundles.model_uses import MODEL_OPERATORS
 from pipelex_core.bundles.pipe_specs import PipeSpec
@@ -26,7 +25,7 @@ from pipelex_core.bundles.rendering import (
     render_template,
     wrap,
 )
-from pipelex_core.bundles.samples import native_code
+from pipelex_core.bundles.samples import fit_field, native_code
 
 #: What keeps a pipe from running here, by type (a signature has no type).
 NOT_RUNNABLE = {
@@ -158,7 +157,7 @@ class RealStrategy:
                 key = blueprint.get("list_to_dict_keyed_by")
                 if isinstance(key, str) and isinstance(found, list):
                     found = {str(_key_of(item, key)): item for item in found}
-                built[name] = _fit(found, field)
+                built[name] = fit_field(found, field)
             elif "template" in blueprint:
                 built[name] = render_template(
                     str(blueprint["template"]), _context(walk, spec, memory), index=walk.index
@@ -172,25 +171,6 @@ class RealStrategy:
 def _key_of(item: Any, key: str) -> Any:
     value = item.get(key) if isinstance(item, dict) else None
     return value.get("text", value) if isinstance(value, dict) else value
-
-
-def _fit(value: Any, field: Field | None) -> Any:
-    """A value copied into a field: a native copied into a plain field becomes its plain value."""
-    if field is None or field.kind == "concept" or value is None:
-        return value
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    return _plain(value)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict) and len(value) <= 2:
-        for key in ("text", "number", "yes_no", "time", "json_obj"):
-            if set(value) == {key}:
-                return value[key]
-        if set(value) == {"date", "time"}:
-            return f"{value['date']}T{value['time']}" if value.get("time") else value["date"]
-    return value
 
 
 def _types(walk: Walk, spec: PipeSpec, memory: Mapping[str, Any]) -> dict[str, Any]:

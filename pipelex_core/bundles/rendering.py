@@ -29,6 +29,7 @@ _SEGMENT = r"[A-Za-z_][A-Za-z0-9_]*"
 _SHORTHAND = re.compile(
     rf"(?<![A-Za-z0-9_$@])(?P<sigil>\$|@\?|@)(?P<path>{_SEGMENT}(?:\.{_SEGMENT})*)(?P<dot>\.)?"
 )
+_SHORTHAND_OR_ESCAPE = re.compile(f"@@|{_SHORTHAND.pattern}")
 _JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 #: Categories whose environment escapes HTML, and those that trim block lines.
 AUTOESCAPE = frozenset({"html"})
@@ -66,6 +67,8 @@ def expand_shorthands(text: str) -> str:
     def replace(match: re.Match[str]) -> str:
         if any(start <= match.start() < end for start, end in spans):
             return match.group()
+        if match.group() == "@@":
+            return "@"  # an escaped at sign
         sigil, path, dot = match["sigil"], match["path"], match["dot"] or ""
         if sigil == "$":
             return f"{{{{ {path}|format() }}}}{dot}"
@@ -74,7 +77,7 @@ def expand_shorthands(text: str) -> str:
             return f"{{% if {path} %}}{tagged}{{% endif %}}{dot}"
         return f"{tagged}{dot}"
 
-    return _SHORTHAND.sub(replace, text)
+    return _SHORTHAND_OR_ESCAPE.sub(replace, text)
 
 
 class Rendered:

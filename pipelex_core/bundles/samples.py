@@ -176,3 +176,22 @@ def plain_to_content(concept: str | None, value: Any) -> Any:
 
 def _slug(label: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in label.lower()).strip("-") or "item"
+
+
+def fit_field(value: Any, field: Field | None) -> Any:
+    """A value copied into a field: a native copied into a plain field becomes its plain value."""
+    if field is None or field.kind == "concept" or value is None:
+        return value
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return _plain(value)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict) and len(value) <= 2:
+        for key in ("text", "number", "yes_no", "time", "json_obj"):
+            if set(value) == {key}:
+                return value[key]
+        if set(value) == {"date", "time"}:
+            return f"{value['date']}T{value['time']}" if value.get("time") else value["date"]
+    return value

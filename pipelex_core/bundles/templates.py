@@ -68,19 +68,32 @@ class TemplateScan:
 
 def scan_template(text: str) -> TemplateScan:
     """Every input read by ``text``, and every syntax or sigil-placement error."""
-    reads: list[Read] = []
     errors: list[str] = []
-    jinja_spans = [(m.start(), m.end()) for m in _BLOCK.finditer(text)]
+    regions: list[_Region] = []
+    reads = list(_scan_jinja(text, errors, regions))
     for match in _SHORTHAND.finditer(text):
-        if any(start <= match.start() < end for start, end in jinja_spans):
-            continue
+        region = next((r for r in regions if r.start <= match.start() < r.end), None)
+        if region is None:
+            continue  # inside a Jinja tag: the tag's own scan read it
         sigil, path = match["sigil"], match["path"]
+        root, *rest = path.split(".")
+        if root in region.local:
+            continue  # a loop or `set` variable, not an input
         line = text.count("\n", 0, match.start()) + 1
         inline = sigil in ("@", "@?") and not _alone_on_line(text, match)
-        root, *rest = path.split(".")
-        reads.append(Read(root, tuple(rest), sigil == "@?", sigil, line, inline))
-    reads.extend(_scan_jinja(text, errors))
+        guarded = sigil == "@?" or root in region.guards
+        reads.append(Read(root, tuple(rest), guarded, sigil, line, inline))
     return TemplateScan(tuple(reads), tuple(errors))
+
+
+@attrs.frozen
+class _Region:
+    """Text between Jinja tags, with the names its enclosing blocks test and bind."""
+
+    start: int
+    end: int
+    guards: frozenset[str]
+    local: frozenset[str]
 
 
 def _alone_on_line(text: str, match: re.Match[str]) -> bool:
@@ -90,7 +103,7 @@ def _alone_on_line(text: str, match: re.Match[str]) -> bool:
     return not text[start : match.start()].strip() and not text[match.end() : end].strip()
 
 
-def _scan_jinja(text: str, errors: list[str]) -> Iterator[Read]:
+def _scan_jinja(text: str, errors: list[str], regions: list[_Region]) -> Iterator[Read]:
     stack: list[tuple[str, frozenset[str], frozenset[str]]] = []  # (end tag, guards, locals)
     guards: frozenset[str] = frozenset()
     local: frozenset[str] = frozenset()
@@ -98,6 +111,8 @@ def _scan_jinja(text: str, errors: list[str]) -> Iterator[Read]:
     position = 0
     for match in _BLOCK.finditer(text):
         between = text[position : match.start()]
+        if not raw:
+            regions.append(_Region(position, match.start(), guards, local))
         position = match.end()
         if not raw and ("{{" in between or "{%" in between):
             line = text.count("\n", 0, match.start()) + 1
@@ -164,6 +179,7 @@ def _scan_jinja(text: str, errors: list[str]) -> Iterator[Read]:
         else:
             yield from _expression_reads(rest, guards, local, line)
     tail = text[position:]
+    regions.append(_Region(position, len(text), guards, local))
     if not raw and ("{{" in tail or "{%" in tail):
         errors.append("an unclosed `{{` or `{%`")
     for end_tag, _, _ in reversed(stack):
