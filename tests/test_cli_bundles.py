@@ -387,3 +387,18 @@ def test_a_template_cannot_escape_the_sandbox(cli: Cli, tmp_path: Path) -> None:
     problem = refused.envelope["error"]["problems"][0]
     assert problem["code"] == "run_failed"
     assert "range" in problem["message"]
+
+
+def test_inputs_file_in_toml_and_a_qualified_pipe(cli: Cli, tmp_path: Path) -> None:
+    given = write(
+        tmp_path,
+        "in.toml",
+        '[board]\nstation = "Landerneau"\n\n[[board.departures]]\ndestination = "Brest"\n'
+        "platform = 2\ndelayed = false\n",
+    )
+    completed = cli.agent(
+        "run", str(ANNOUNCE), "--inputs", str(given), "--pipe", "stations.announce_next_train"
+    )
+    assert completed.code == 0, completed.stdout
+    text = completed.envelope["result"]["output"]["text"]
+    assert text == "At Landerneau: The train to Brest leaves from platform 2. Have a good journey."

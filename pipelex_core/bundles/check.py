@@ -91,9 +91,9 @@ def _public_pipes(
     library: Library, registry: PipeRegistry, manifest: Manifest, problems: list[Problem]
 ) -> frozenset[tuple[str, str]]:
     """What other domains of the package may call: exports and every bundle's main pipe."""
-    public = {
-        (bundle.domain or "", bundle.main_pipe) for bundle in library.bundles if bundle.main_pipe
-    }
+    public = {(b.domain or "", b.main_pipe) for b in library.bundles if b.main_pipe}
+    if manifest.main_pipe is not None:  # the package's main pipe is exported too
+        public |= {key for key in registry.by_key if key[1] == manifest.main_pipe}
     for domain, pipes in manifest.exports.items():
         for code in sorted(pipes):
             if (domain, code) not in registry.by_key:

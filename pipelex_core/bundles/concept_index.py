@@ -159,6 +159,13 @@ def _declare(
     if isinstance(definition, dict):
         if not isinstance(definition.get("description"), str):
             bad("concept_definition_invalid", "a concept table needs a string `description`")
+        unknown = sorted(set(definition) - CONCEPT_KEYS)
+        if unknown:
+            bad(
+                "concept_definition_invalid",
+                f"unknown key(s) {', '.join(unknown)}: a concept table takes description, "
+                "structure and refines",
+            )
         if "structure" in definition and "refines" in definition:
             bad(
                 "concept_definition_invalid",
@@ -266,8 +273,10 @@ FIELD_KEYS = frozenset(
         "item_type",
         "concept_ref",
         "item_concept_ref",
+        "hints",
     }
 )
+CONCEPT_KEYS = frozenset({"description", "structure", "refines"})
 _DEFAULT_TYPES: dict[str, tuple[type, ...]] = {
     "text": (str,),
     "integer": (int,),

@@ -35,7 +35,10 @@ class DryStrategy:
         if isinstance(default, str) and default not in SPECIAL_OUTCOMES:
             return default
         pipes = [c for c in outcomes.values() if isinstance(c, str) and c not in SPECIAL_OUTCOMES]
-        return pipes[0] if pipes else None
+        if pipes:
+            return pipes[0]
+        # no outcome runs a pipe: a method that can continue does, rather than fail
+        return "continue" if "continue" in (*outcomes.values(), default) else None
 
 
 def dry_run(checked: CheckedLibrary, start: PipeSpec, inputs: Mapping[str, Any]) -> Outcome:

@@ -99,6 +99,8 @@ class FlowChecker:
             self._report(spec, "pipe_field_invalid", f"{where} must name a pipe (a string)")
             return None
         target = self.registry.resolve(reference, spec.domain)
+        if target is None and self.registry.is_broken(reference, spec.domain):
+            return None  # defined with a fault reported where it is defined
         if target is None:
             self._report(
                 spec,
@@ -179,6 +181,14 @@ class FlowChecker:
                 "or change the input's concept",
             )
             return
+        if value.count is not None and slot.ref.count is not None and value.count != slot.ref.count:
+            self._report(
+                spec,
+                "input_stuff_spec_mismatch",
+                f"{where} expects exactly {slot.ref.count} items ({slot}) but receives "
+                f"{value.count} ({value.origin})",
+            )
+            return
         if value.is_list != slot.is_list:
             wanted = "a list" if slot.is_list else "a single value"
             got = "a list" if value.is_list else "a single value"
@@ -218,6 +228,18 @@ class FlowChecker:
                 + ("add `[]` to the output" if value.is_list else "remove `[]` from the output"),
             )
             return
+        if (
+            value.count is not None
+            and output.ref.count is not None
+            and value.count != output.ref.count
+        ):
+            self._report(
+                spec,
+                "inadequate_output_multiplicity",
+                f"declares output {output} but {what} produces exactly {value.count} items: "
+                f'declare output = "{output.ref.bare}[{value.count}]"',
+            )
+            return
         if value.maybe_absent and not output.ref.optional:
             self._report(
                 spec,
@@ -234,10 +256,15 @@ class FlowChecker:
             return Value(None, bool(step.get("batch_over")), False, origin)
         output = target.output
         is_list = output.is_list or bool(step.get("multiple_output")) or "nb_output" in step
+        count = output.ref.count
+        if isinstance(step.get("nb_output"), int):
+            count = step["nb_output"]
+        elif step.get("multiple_output"):
+            count = None
         if step.get("batch_over"):
-            is_list = True
+            is_list, count = True, None
         absent = (output.ref.optional or lifted) and not is_list
-        return Value(output.concept, is_list, absent, origin)
+        return Value(output.concept, is_list, absent, origin, count)
 
     # -- PipeSequence ----------------------------------------------------------------------
 
@@ -585,6 +612,15 @@ class FlowChecker:
                 f"branches' results; {output.ref.bare} has no structure",
             )
             return
+        for name in produced:
+            if name not in fields:
+                known = ", ".join(repr(f) for f in fields)
+                self._report(
+                    spec,
+                    "inadequate_output_concept",
+                    f"branch result {name!r} is not a field of {output.ref.bare} (its fields: "
+                    f"{known}): name each branch's result after the field it fills",
+                )
         for name, field in fields.items():
             value = produced.get(name)
             if value is None:
@@ -738,10 +774,11 @@ class FlowChecker:
         if "input_item_name" in table:
             if not isinstance(item_name, str) or not item_name:
                 self._report(spec, "pipe_field_missing", "input_item_name must not be empty")
-            elif item_name.startswith(BOUND_PREFIX):
+            elif input_name_error(item_name) is not None:
                 self._report(
                     spec, "invalid_input_name", f"input_item_name {input_name_error(item_name)}"
                 )
+                item, item_name = UNTYPED, UNKNOWN_NAMES
             elif item_name == list_name or item_name in spec.declared:
                 self._report(
                     spec,

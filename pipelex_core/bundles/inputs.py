@@ -7,8 +7,10 @@ concept, a list for ``X[]``) and the explicit envelope ``{"concept": …, "conte
 
 from __future__ import annotations
 
+import datetime
 import json
 import math
+import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -58,7 +60,11 @@ def start_pipe(checked: CheckedLibrary, name: str | None) -> PipeSpec:
             "The bundle has no main_pipe, so there is no pipe to start from.",
             "Name one with --pipe NAME.",
         )
-    spec = checked.specs.get(code)
+    if "." in code:
+        domain, _, bare = code.rpartition(".")
+        spec = checked.registry.by_key.get((domain, bare))
+    else:
+        spec = checked.specs.get(code)
     if spec is None:
         known = ", ".join(sorted(checked.specs)) or "none"
         raise PipelexUsageError(f"No pipe named {code!r} in the bundle.", f"Pipes: {known}.")
@@ -87,7 +93,11 @@ def read_inputs_file(path: Path) -> dict[str, Any]:
             raw = handle.read(MAX_INPUTS_BYTES + 1)
         if len(raw) > MAX_INPUTS_BYTES:
             raise PipelexUsageError(f"Inputs file {path} is larger than 64 MiB.")
-        data = json.loads(raw.decode("utf-8-sig"), parse_constant=refuse_constant)
+        text = raw.decode("utf-8-sig")
+        if path.suffix.lower() == ".toml":
+            data = _plain_dates(tomllib.loads(text))
+        else:
+            data = json.loads(text, parse_constant=refuse_constant)
     except FileNotFoundError:
         raise PipelexUsageError(f"Inputs file {path} does not exist.") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -95,8 +105,9 @@ def read_inputs_file(path: Path) -> dict[str, Any]:
     except RecursionError:
         raise PipelexUsageError(f"Inputs file {path} is nested too deeply.") from None
     except ValueError as exc:
+        kind = "TOML" if path.suffix.lower() == ".toml" else "JSON"
         raise PipelexUsageError(
-            f"Inputs file {path} is not valid JSON: {exc}.",
+            f"Inputs file {path} is not valid {kind}: {exc}.",
             "Write a JSON object of input name -> value (`pipelex inputs` prints one).",
         ) from None
     if not isinstance(data, dict):
@@ -105,6 +116,17 @@ def read_inputs_file(path: Path) -> dict[str, Any]:
             "`pipelex inputs` prints one to start from.",
         )
     return data
+
+
+def _plain_dates(value: Any) -> Any:
+    """TOML dates and times as the ISO strings an inputs file gives in JSON."""
+    if isinstance(value, dict):
+        return {key: _plain_dates(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain_dates(item) for item in value]
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    return value
 
 
 def match_inputs(
@@ -161,8 +183,15 @@ def _shape_problem(checked: CheckedLibrary, spec: InputSpec, value: Any) -> str 
         if ref.error is not None:
             return f"the envelope's concept {value['concept']!r} is not a concept reference"
         concept = checked.index.lookup(ref, None)
-        if concept is None:
-            concept = next((c for c in checked.index.concepts.values() if c.code == ref.code), None)
+        if concept is None and ref.domain is None:
+            same_code = [c for c in checked.index.concepts.values() if c.code == ref.code]
+            if len(same_code) > 1:
+                domains = ", ".join(sorted(c.domain for c in same_code))
+                return (
+                    f"the envelope's concept {value['concept']!r} is declared in several "
+                    f"domains ({domains}): write it as domain.{ref.code}"
+                )
+            concept = same_code[0] if same_code else None
         if concept is None:
             return f"the envelope's concept {value['concept']!r} is not known"
         if wanted is not None and not checked.index.is_a(concept.key, wanted):

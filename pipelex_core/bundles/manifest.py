@@ -34,6 +34,7 @@ class Manifest:
     file: str
     dependencies: Mapping[str, Mapping[str, Any]]
     exports: Mapping[str, frozenset[str]]
+    main_pipe: str | None = None
 
 
 def find_manifest(bundles: Iterable[Bundle]) -> Path | None:
@@ -73,10 +74,15 @@ def load_manifest(path: Path, problems: list[Problem]) -> Manifest | None:
     for alias, spec in raw_dependencies.items():
         if not SNAKE.match(alias):
             bad(f"dependency alias {alias!r} is not snake_case")
-        if not isinstance(spec, dict) or not ADDRESS.match(str(spec.get("address", ""))):
+        if (
+            not isinstance(spec, dict)
+            or not ADDRESS.match(str(spec.get("address", "")))
+            or not isinstance(spec.get("version"), str)
+            or not spec["version"].strip()
+        ):
             bad(
                 f"dependency {alias!r} needs an `address` such as github.com/org/repo "
-                "and a `version` constraint"
+                'and a `version` constraint such as "^1.0.0"'
             )
             continue
         dependencies[alias] = spec
@@ -98,7 +104,8 @@ def load_manifest(path: Path, problems: list[Problem]) -> Manifest | None:
             if not SNAKE.match(pipe):
                 bad(f"[exports.{domain}]: {pipe!r} is not a pipe code (snake_case)")
         exports[domain] = frozenset(pipes)
-    return Manifest(name, dependencies, exports)
+    main_pipe = package.get("main_pipe")
+    return Manifest(name, dependencies, exports, main_pipe if isinstance(main_pipe, str) else None)
 
 
 def _check_package(package: Mapping[str, Any], bad: Any) -> None:

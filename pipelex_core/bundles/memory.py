@@ -25,10 +25,13 @@ class Value:
     is_list: bool
     maybe_absent: bool
     origin: str
+    #: a fixed list's count (``X[3]``), None for a single value or a variable list
+    count: int | None = None
 
     @classmethod
     def of_slot(cls, slot: Slot, origin: str) -> Value:
-        return cls(slot.concept, slot.is_list, slot.ref.optional and not slot.is_list, origin)
+        optional = slot.ref.optional and not slot.is_list
+        return cls(slot.concept, slot.is_list, optional, origin, slot.ref.count)
 
     def describe(self, index: ConceptIndex) -> str:
         name = index.display(self.concept)

@@ -116,7 +116,7 @@ _MODEL_TYPES = {
     "llm": frozenset({"llm"}),
     "judge": frozenset({"llm", "judge", "judgment"}),
     "img_gen": frozenset({"img_gen"}),
-    "extract": frozenset({"text_extractor", "extract", "llm"}),
+    "extract": frozenset({"text_extractor", "extract"}),
     "search": frozenset({"search"}),
 }
 
@@ -162,6 +162,19 @@ def _inline_settings_ok(
         )
         return False
     ok = True
+    temperature = table.get("temperature")
+    if temperature is not None and (
+        isinstance(temperature, bool)
+        or not isinstance(temperature, int | float)
+        or not 0 <= temperature <= 1
+    ):
+        problems.append(
+            spec.problem(
+                "pipe_field_invalid",
+                f"`temperature` {temperature!r} is a number from 0 to 1",
+            )
+        )
+        ok = False
     if kind == "llm" and spec.type == "PipeLLM" and "temperature" not in table:
         problems.append(
             spec.problem(

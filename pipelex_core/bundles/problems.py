@@ -19,7 +19,7 @@ CODES: dict[str, str] = {
     # concepts
     "concept_code_invalid": "A concept code is PascalCase.",
     "native_concept_redeclared": "A bundle never declares a native concept.",
-    "concept_definition_invalid": "A concept has a description and refines or a structure.",
+    "concept_definition_invalid": "A concept table has a description, not refines and structure.",
     "concept_field_invalid": "A structure field is a complete, coherent field blueprint.",
     "concept_refinement_cycle": "No concept refines itself, directly or not.",
     "concept_reference_invalid": "A concept reference follows the reference grammar.",

@@ -44,6 +44,14 @@ class External:
 class PipeRegistry:
     by_key: dict[tuple[str, str], PipeSpec] = attrs.field(factory=dict)
     by_code: dict[str, list[PipeSpec]] = attrs.field(factory=dict)
+    #: pipes defined with a fault (an unknown type, a bad signature), reported where defined
+    broken: set[tuple[str, str]] = attrs.field(factory=set)
+
+    def is_broken(self, reference: str, domain: str) -> bool:
+        if "->" in reference:
+            return False
+        target_domain, _, code = reference.rpartition(".")
+        return (target_domain or domain, code) in self.broken
 
     def add(self, spec: PipeSpec) -> None:
         self.by_key[(spec.domain, spec.code)] = spec
@@ -80,6 +88,8 @@ def build_registry(specs: Iterable[PipeSpec], problems: list[Problem]) -> PipeRe
         if kind is None:
             if _check_signature(spec, problems):
                 signatures.setdefault((spec.domain, spec.code), spec)
+            else:
+                registry.broken.add((spec.domain, spec.code))
             continue
         if kind not in PIPE_TYPES:
             hint = (
@@ -90,6 +100,7 @@ def build_registry(specs: Iterable[PipeSpec], problems: list[Problem]) -> PipeRe
             problems.append(
                 spec.problem("pipe_type_unknown", f"unknown pipe type {kind!r}: {hint}")
             )
+            registry.broken.add((spec.domain, spec.code))
             continue
         key = (spec.domain, spec.code)
         if key in registry.by_key:
@@ -145,7 +156,11 @@ def _check_contract(implementation: PipeSpec, signature: PipeSpec, problems: lis
             for name, slot in spec.inputs.items()
         )
         output = spec.output
-        out = None if output is None else (output.concept, output.is_list, output.ref.count)
+        out = (
+            None
+            if output is None
+            else (output.concept, output.is_list, output.ref.count, output.presence)
+        )
         return (tuple(slots), out)
 
     if contract(implementation) != contract(signature):
