@@ -380,7 +380,15 @@ def _field(
         item_kind=item_kind if isinstance(item_kind, str) else None,
         item_concept=item_concept,
         choices=tuple(choices) if kind == "choices" and isinstance(choices, list) else (),
+        default=_plain_default(default),
     )
+
+
+def _plain_default(value: Any) -> Any:
+    """A TOML default as JSON holds it (dates and times as ISO strings)."""
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    return value
 
 
 def _report_field(bundle: Bundle, where: str, found: list[str], problems: list[Problem]) -> None:

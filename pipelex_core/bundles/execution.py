@@ -20,7 +20,7 @@ from pipelex_core.bundles.memory import Value, walk_path
 from pipelex_core.bundles.model_uses import ModelUse
 from pipelex_core.bundles.pipe_specs import PipeSpec
 from pipelex_core.bundles.refs import Presence
-from pipelex_core.bundles.samples import fit_field, plain_to_content
+from pipelex_core.bundles.samples import fit_field, plain_to_content, with_defaults
 from pipelex_core.errors import BundleValidationError
 
 SPECIAL_OUTCOMES = frozenset({"continue", "fail"})
@@ -245,7 +245,8 @@ class Walk:
         output = spec.output
         fields = self.index.fields_of(output.concept) if output and output.concept else None
         if fields:  # a structured output: each branch result fits its field
-            return {name: fit_field(value, fields.get(name)) for name, value in combined.items()}
+            fitted = {name: fit_field(value, fields.get(name)) for name, value in combined.items()}
+            return with_defaults(fitted, fields)
         return combined
 
     def _condition(

@@ -6,6 +6,8 @@ learns the type of what it reaches.
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 
 #: The plain field types and the native concept a value of each one is.
@@ -35,6 +37,8 @@ class Field:
     item_kind: str | None = None
     item_concept: str | None = None
     choices: tuple[str, ...] = ()
+    #: the declared ``default_value`` (meaningful when ``has_default``)
+    default: Any = attrs.field(default=None, eq=False, hash=False)
 
     @property
     def may_be_absent(self) -> bool:

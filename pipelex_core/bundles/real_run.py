@@ -25,7 +25,7 @@ from pipelex_core.bundles.rendering import (
     render_template,
     wrap,
 )
-from pipelex_core.bundles.samples import fit_field, native_code
+from pipelex_core.bundles.samples import fit_field, native_code, with_defaults
 
 #: What keeps a pipe from running here, by type (a signature has no type).
 NOT_RUNNABLE = {
@@ -121,8 +121,8 @@ class RealStrategy:
         output = spec.output
         concept = output.concept if output is not None else None
         construct = spec.table.get("construct", {})
-        value = self._build(walk, spec, memory, construct, concept)
         fields = walk.index.fields_of(concept) if concept else None
+        value = with_defaults(self._build(walk, spec, memory, construct, concept), fields)
         missing = [
             name
             for name, field in (fields or {}).items()

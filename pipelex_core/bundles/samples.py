@@ -9,6 +9,7 @@ follow Pipelex's documented ones: ``"text_value"``, ``1``, ``"<field>_value"``, 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pipelex_core.bundles.concept_index import ConceptIndex
@@ -195,3 +196,14 @@ def _plain(value: Any) -> Any:
         if set(value) == {"date", "time"}:
             return f"{value['date']}T{value['time']}" if value.get("time") else value["date"]
     return value
+
+
+def with_defaults(value: dict[str, Any], fields: Mapping[str, Field] | None) -> dict[str, Any]:
+    """A structured value with each missing field that declares a default set to it."""
+    if not fields:
+        return value
+    filled = dict(value)
+    for name, field in fields.items():
+        if filled.get(name) is None and field.has_default:
+            filled[name] = field.default
+    return filled
