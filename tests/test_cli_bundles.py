@@ -402,3 +402,21 @@ def test_inputs_file_in_toml_and_a_qualified_pipe(cli: Cli, tmp_path: Path) -> N
     assert completed.code == 0, completed.stdout
     text = completed.envelope["result"]["output"]["text"]
     assert text == "At Landerneau: The train to Brest leaves from platform 2. Have a good journey."
+
+
+def test_allow_signatures_accepts_a_method_that_reaches_one(cli: Cli) -> None:
+    folder = CASES / "concepts_signature_reached_not_allowed"
+    strict = cli.agent("validate", str(folder))
+    assert strict.code == 1
+    [problem] = strict.envelope["error"]["problems"]
+    assert problem["code"] == "signatures_not_allowed"
+    assert "process_doc -> write_brief" in problem["message"]
+    assert cli.agent("validate", "--allow-signatures", str(folder)).code == 0
+    dry = cli.agent("run", str(folder), "--dry-run", "--allow-signatures")
+    assert dry.code == 0, dry.stdout
+    assert dry.envelope["result"]["trace"][-1]["signature"] is True
+    real = cli.agent("run", str(folder), "--allow-signatures")
+    assert real.code == 3
+    assert (
+        "'write_brief' is a signature with no implementation" in real.envelope["error"]["message"]
+    )

@@ -21,6 +21,7 @@ from pipelex_core.bundles.pipe_specs import PipeSpec, build_pipe_specs
 from pipelex_core.bundles.problems import Problem
 from pipelex_core.bundles.refs import DOMAIN, RESERVED_DOMAINS, SNAKE
 from pipelex_core.bundles.registry import CONTROLLERS, PipeRegistry, build_registry
+from pipelex_core.bundles.signatures import check_signatures
 from pipelex_core.errors import BundleValidationError
 from pipelex_core.models.resolution import ModelResolver
 
@@ -47,9 +48,12 @@ class CheckedLibrary:
 
 
 def find_problems(
-    library: Library, resolver: ModelResolver
+    library: Library, resolver: ModelResolver, *, allow_signatures: bool = False
 ) -> tuple[CheckedLibrary, list[Problem]]:
-    """Every problem of ``library``, and what was resolved on the way."""
+    """Every problem of ``library``, and what was resolved on the way.
+
+    ``allow_signatures`` accepts a method that still reaches unimplemented signatures.
+    """
     problems = list(library.problems)
     for bundle in library.bundles:
         _check_header(bundle, problems)
@@ -68,14 +72,18 @@ def find_problems(
         check_operator(spec, index, problems)
         flow.check(spec)
     _check_cycles(registry, problems)
+    if not allow_signatures:
+        check_signatures(library.bundles, registry, problems)
     uses = model_uses(registry, resolver, problems)
     checked = CheckedLibrary(library=library, index=index, registry=registry, model_uses=uses)
     return checked, _distinct(problems)
 
 
-def check_library(library: Library, resolver: ModelResolver) -> CheckedLibrary:
+def check_library(
+    library: Library, resolver: ModelResolver, *, allow_signatures: bool = False
+) -> CheckedLibrary:
     """Run every check; raise :class:`BundleValidationError` with all problems found."""
-    checked, problems = find_problems(library, resolver)
+    checked, problems = find_problems(library, resolver, allow_signatures=allow_signatures)
     if problems:
         count = len(problems)
         raise BundleValidationError(

@@ -36,6 +36,7 @@ CODES: dict[str, str] = {
     "pipe_inputs_invalid": "An operator takes the inputs its type allows.",
     "duplicate_pipe": "A domain defines a pipe once.",
     "signature_mismatch": "A pipe's contract matches its signature's.",
+    "signatures_not_allowed": "A method reaches no unimplemented signature (unless allowed).",
     "unknown_pipe": "Every pipe reference resolves.",
     "circular_dependency_error": "No controller calls itself, directly or not.",
     # templates

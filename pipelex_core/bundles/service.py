@@ -26,12 +26,16 @@ class CheckedBundles:
 
 
 def check_bundles(
-    paths: Iterable[Path], settings: Settings, plugins: Plugins | None = None
+    paths: Iterable[Path],
+    settings: Settings,
+    plugins: Plugins | None = None,
+    *,
+    allow_signatures: bool = False,
 ) -> CheckedBundles:
     """Raise the first failing verdict (the language and BYOK models, then Gateway models)."""
     runtime = setup(needs_model_specs=True, settings=settings, plugins=plugins, check_models=False)
     resolver = model_resolver(settings, runtime.remote_config)
-    checked = check_library(load_library(paths), resolver)
+    checked = check_library(load_library(paths), resolver, allow_signatures=allow_signatures)
     models = [use.resolved for use in checked.model_uses]
     if runtime.result is not None and runtime.plugins is not None:
         validate_gateway_models(runtime.plugins, runtime.result, gateway_handles(models))

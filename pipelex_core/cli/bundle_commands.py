@@ -17,6 +17,11 @@ if TYPE_CHECKING:
     from pipelex_core.runtime import Runtime
 
 PATH = click.Path(exists=True, path_type=Path)
+ALLOW_SIGNATURES = click.option(
+    "--allow-signatures",
+    is_flag=True,
+    help="Accept methods that reach unimplemented signatures (dry runs mock them).",
+)
 
 
 def register(cli: click.Group) -> None:
@@ -27,19 +32,21 @@ def register(cli: click.Group) -> None:
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=PATH)
+@ALLOW_SIGNATURES
 @click.pass_obj
-def validate(state: CliState, paths: tuple[Path, ...]) -> int:
-    """Check bundles (files or directories of .mthds) against the catalogue."""
-    return run_command(state, "validate", lambda: _validate(state, paths))
+def validate(state: CliState, paths: tuple[Path, ...], allow_signatures: bool) -> int:
+    """Check bundles (files or directories of .mthds): the language, then every model."""
+    return run_command(state, "validate", lambda: _validate(state, paths, allow_signatures))
 
 
 @click.command()
 @click.argument("path", type=PATH)
 @click.option("--pipe", "pipe_name", metavar="NAME", help="The pipe (default: main_pipe).")
+@ALLOW_SIGNATURES
 @click.pass_obj
-def inputs(state: CliState, path: Path, pipe_name: str | None) -> int:
+def inputs(state: CliState, path: Path, pipe_name: str | None, allow_signatures: bool) -> int:
     """The inputs a pipe needs, with an example value for each."""
-    return run_command(state, "inputs", lambda: _inputs(state, path, pipe_name))
+    return run_command(state, "inputs", lambda: _inputs(state, path, pipe_name, allow_signatures))
 
 
 @click.command()
@@ -50,6 +57,7 @@ def inputs(state: CliState, path: Path, pipe_name: str | None) -> int:
 @click.option(
     "--output", "output", metavar="FILE", help="Also write the run's JSON there (- for stdout)."
 )
+@ALLOW_SIGNATURES
 @click.pass_obj
 def run(
     state: CliState,
@@ -58,17 +66,22 @@ def run(
     inputs_file: Path | None,
     pipe_name: str | None,
     output: str | None,
+    allow_signatures: bool,
 ) -> int:
     """Run a method offline: for real when no pipe it reaches needs a model, else --dry-run."""
     return run_command(
-        state, "run", lambda: _run(state, path, dry_run, inputs_file, pipe_name, output)
+        state,
+        "run",
+        lambda: _run(state, path, dry_run, inputs_file, pipe_name, output, allow_signatures),
     )
 
 
-def _validate(state: CliState, paths: tuple[Path, ...]) -> Outcome:
+def _validate(state: CliState, paths: tuple[Path, ...], allow_signatures: bool) -> Outcome:
     from pipelex_core.bundles.service import check_bundles
 
-    checked = check_bundles(paths, state.settings(), state.plugins)
+    checked = check_bundles(
+        paths, state.settings(), state.plugins, allow_signatures=allow_signatures
+    )
     library = checked.checked.library
     models = [
         {"reference": use.reference, "handle": use.resolved.handle, "backend": use.resolved.backend}
@@ -89,11 +102,13 @@ def _validate(state: CliState, paths: tuple[Path, ...]) -> Outcome:
     return Outcome(result=result, text=text)
 
 
-def _inputs(state: CliState, path: Path, pipe_name: str | None) -> Outcome:
+def _inputs(state: CliState, path: Path, pipe_name: str | None, allow_signatures: bool) -> Outcome:
     from pipelex_core.bundles.inputs import input_specs, start_pipe
     from pipelex_core.bundles.service import check_bundles
 
-    checked = check_bundles([path], state.settings(), state.plugins)
+    checked = check_bundles(
+        [path], state.settings(), state.plugins, allow_signatures=allow_signatures
+    )
     pipe = start_pipe(checked.checked, pipe_name)
     specs = input_specs(checked.checked, pipe)
     example = {spec.name: spec.example for spec in specs}
@@ -118,6 +133,7 @@ def _run(
     inputs_file: Path | None,
     pipe_name: str | None,
     output: str | None,
+    allow_signatures: bool,
 ) -> Outcome:
     from pipelex_core.bundles.inputs import input_specs, match_inputs, read_inputs_file, start_pipe
     from pipelex_core.bundles.service import check_bundles
@@ -127,7 +143,9 @@ def _run(
             "--output - writes to stdout, which the agent face keeps for its one JSON object.",
             "Name a file, or read `result` from the envelope.",
         )
-    checked = check_bundles([path], state.settings(), state.plugins)
+    checked = check_bundles(
+        [path], state.settings(), state.plugins, allow_signatures=allow_signatures
+    )
     pipe = start_pipe(checked.checked, pipe_name)
     if not dry_run:
         return _real_run(state, checked, pipe, inputs_file, output)
