@@ -154,6 +154,8 @@ class FlowChecker:
         for name, slot in target.inputs.items():
             value = memory.get(name, memory.get(UNKNOWN_NAMES))
             self._mark(name, value)
+            if value is None and slot.ref.optional:
+                continue  # an optional input nothing provides is absent, which it accepts
             if value is None:
                 self._report(
                     spec,
@@ -528,6 +530,14 @@ class FlowChecker:
                 "batch_item_name_collision",
                 f"{where}: `batch_as` and `batch_over` are both {batch_as!r}: name the item in "
                 "the singular and the list in the plural",
+            )
+            return None
+        if batch_as in spec.declared:
+            self._report(
+                spec,
+                "batch_item_name_collision",
+                f"{where}: `batch_as` {batch_as!r} is also an input of the {owner}: each item "
+                "would hide it; name the item after the list's items instead",
             )
             return None
         if "." in batch_over and in_parallel:
