@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import tomllib
 from pathlib import Path
 
@@ -375,18 +376,33 @@ def test_a_template_cannot_escape_the_sandbox(cli: Cli, tmp_path: Path) -> None:
     static = cli.agent("run", str(compose_bundle(tmp_path, "{{ text.__class__ }}")))
     assert static.code == 1
     assert [p["code"] for p in static.envelope["error"]["problems"]] == ["template_private_name"]
-    # reached by name at run time, the sandbox hands back nothing
-    hidden = compose_bundle(tmp_path, '{{ text }}{{ text|attr("__class__") }}')
-    completed = cli.agent("run", str(hidden), "--inputs", str(given))
+
+    def refused(template: str) -> str:
+        completed = cli.agent(
+            "run", str(compose_bundle(tmp_path, template)), "--inputs", str(given)
+        )
+        assert completed.code == 1, completed.stdout
+        [problem] = completed.envelope["error"]["problems"]
+        assert problem["code"] == "run_failed"
+        return str(problem["message"])
+
+    # reached by name at run time, the sandbox refuses: never an empty string
+    assert "Jinja2TemplateSecurityError" in refused('{{ text }}{{ text|attr("__class__") }}')
+    assert "Jinja2TemplateSecurityError" in refused("{{ text }}{{ text.text.encode('utf-8') }}")
+    namespace = "{% set ns = namespace(f=text.text.upper) %}{{ text }}{{ ns.f() }}"
+    assert "Jinja2TemplateSecurityError" in refused(namespace)
+    # and a render stays within its budget: no huge strings, no huge integers, no huge ranges
+    assert "Jinja2TemplateBudgetError" in refused("{{ text }}{{ 'a' * 10 ** 9 }}")
+    assert "Jinja2TemplateBudgetError" in refused("{{ text }}{{ 2 ** 70 }}")
+    assert "range" in refused("{{ text }}{% for i in range(10**9) %}.{% endfor %}")
+
+
+def test_a_template_reads_metadata_and_fields_the_documented_way(cli: Cli, tmp_path: Path) -> None:
+    given = write(tmp_path, "in.json", json.dumps({"text": "hello"}))
+    bundle = compose_bundle(tmp_path, "{{ text.get('text') }} {{ text._stuff_name }}")
+    completed = cli.agent("run", str(bundle), "--inputs", str(given))
     assert completed.code == 0, completed.stdout
-    assert completed.envelope["result"]["output"] == {"text": "hello"}
-    # and an unbounded range is refused, not computed
-    huge = compose_bundle(tmp_path, "{{ text }}{% for i in range(10**9) %}.{% endfor %}")
-    refused = cli.agent("run", str(huge), "--inputs", str(given))
-    assert refused.code == 1
-    problem = refused.envelope["error"]["problems"][0]
-    assert problem["code"] == "run_failed"
-    assert "range" in problem["message"]
+    assert completed.envelope["result"]["output"] == {"text": "hello text"}
 
 
 def test_inputs_file_in_toml_and_a_qualified_pipe(cli: Cli, tmp_path: Path) -> None:
@@ -420,3 +436,14 @@ def test_allow_signatures_accepts_a_method_that_reaches_one(cli: Cli) -> None:
     assert (
         "'write_brief' is a signature with no implementation" in real.envelope["error"]["message"]
     )
+
+
+def test_inputs_inline_json_and_never_a_fifo(cli: Cli, tmp_path: Path) -> None:
+    inline = cli.agent("run", str(SUMMARIZE), "--dry-run", "--inputs", '{"text": "bees"}')
+    assert inline.code == 0, inline.stdout
+    assert inline.envelope["result"]["inputs"] == {"text": "bees"}
+    fifo = tmp_path / "inputs.json"
+    os.mkfifo(fifo)
+    completed = cli.agent("run", str(SUMMARIZE), "--dry-run", "--inputs", str(fifo))
+    assert completed.code == 2
+    assert "is not a regular file" in completed.envelope["error"]["message"]

@@ -82,40 +82,60 @@ def input_specs(checked: CheckedLibrary, spec: PipeSpec) -> list[InputSpec]:
     return specs
 
 
-def read_inputs_file(path: Path) -> dict[str, Any]:
+def read_inputs_file(source: str | Path) -> dict[str, Any]:
+    """``--inputs``: inline JSON when it starts with ``{``, else a JSON or TOML file."""
+    if isinstance(source, str) and source.lstrip().startswith("{"):
+        return _as_inputs(_parse_json(source, "--inputs"), "--inputs")
+    return _read_inputs_path(Path(source))
+
+
+def _parse_json(text: str, where: str) -> Any:
     def refuse_constant(token: str) -> Any:
         raise ValueError(f"{token} is not a JSON number")
 
     try:
-        if path.is_dir():
-            raise PipelexUsageError(f"Inputs file {path} is a directory.")
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_INPUTS_BYTES + 1)
-        if len(raw) > MAX_INPUTS_BYTES:
-            raise PipelexUsageError(f"Inputs file {path} is larger than 64 MiB.")
-        text = raw.decode("utf-8-sig")
-        if path.suffix.lower() == ".toml":
-            data = _plain_dates(tomllib.loads(text))
-        else:
-            data = json.loads(text, parse_constant=refuse_constant)
-    except FileNotFoundError:
-        raise PipelexUsageError(f"Inputs file {path} does not exist.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PipelexUsageError(f"Inputs file {path} cannot be read: {exc}.") from None
+        return json.loads(text, parse_constant=refuse_constant)
     except RecursionError:
-        raise PipelexUsageError(f"Inputs file {path} is nested too deeply.") from None
+        raise PipelexUsageError(f"{where} is nested too deeply.") from None
     except ValueError as exc:
-        kind = "TOML" if path.suffix.lower() == ".toml" else "JSON"
         raise PipelexUsageError(
-            f"Inputs file {path} is not valid {kind}: {exc}.",
+            f"{where} is not valid JSON: {exc}.",
             "Write a JSON object of input name -> value (`pipelex inputs` prints one).",
         ) from None
+
+
+def _as_inputs(data: Any, where: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise PipelexUsageError(
-            f"Inputs file {path} must hold a JSON object of input name -> value.",
+            f"{where} must hold a JSON object of input name -> value.",
             "`pipelex inputs` prints one to start from.",
         )
     return data
+
+
+def _read_inputs_path(path: Path) -> dict[str, Any]:
+    where = f"Inputs file {path}"
+    try:
+        if not path.exists():
+            raise PipelexUsageError(f"{where} does not exist.")
+        if not path.is_file():  # a directory, a FIFO, a device: never opened, never waited on
+            raise PipelexUsageError(f"{where} is not a regular file.")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_INPUTS_BYTES + 1)
+        if len(raw) > MAX_INPUTS_BYTES:
+            raise PipelexUsageError(f"{where} is larger than 64 MiB.")
+        text = raw.decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PipelexUsageError(f"{where} cannot be read: {exc}.") from None
+    if path.suffix.lower() != ".toml":
+        return _as_inputs(_parse_json(text, where), where)
+    try:
+        return _as_inputs(_plain_dates(tomllib.loads(text)), where)
+    except tomllib.TOMLDecodeError as exc:
+        raise PipelexUsageError(
+            f"{where} is not valid TOML: {exc}.",
+            "Write a table of input name = value (`pipelex inputs` prints one in JSON).",
+        ) from None
 
 
 def _plain_dates(value: Any) -> Any:

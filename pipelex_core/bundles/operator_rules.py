@@ -203,6 +203,8 @@ def check_reads(
                     "templates cannot read them",
                 )
             )
+    # loop variables and Jinja globals: checked for private names above, never inputs
+    reads = [(field, read) for field, read in reads if read.how != "local"]
     missing: dict[str, str] = {}
     dotted_inputs = {name for name in spec.declared if "." in name}  # reported as invalid names
     for field, read in reads:

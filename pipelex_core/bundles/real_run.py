@@ -182,11 +182,11 @@ def _types(walk: Walk, spec: PipeSpec, memory: Mapping[str, Any]) -> dict[str, A
 def _context(walk: Walk, spec: PipeSpec, memory: Mapping[str, Any]) -> dict[str, Any]:
     """Every value of working memory, typed by the pipe's declared inputs where it has them."""
     context: dict[str, Any] = {
-        name: wrap(value, None, walk.index) for name, value in memory.items()
+        name: wrap(value, None, walk.index, name) for name, value in memory.items()
     }
     for name, slot in spec.inputs.items():
         if name in memory:
-            context[name] = wrap(memory[name], slot.concept, walk.index)
+            context[name] = wrap(memory[name], slot.concept, walk.index, name)
     return context
 
 

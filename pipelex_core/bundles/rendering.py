@@ -19,6 +19,8 @@ from typing import Any
 
 import attrs
 import jinja2
+import jinja2.utils
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from pipelex_core.bundles.concept_index import ConceptIndex
@@ -83,12 +85,49 @@ def expand_shorthands(text: str) -> str:
 class Rendered:
     """A working-memory value as a template sees it."""
 
-    __slots__ = ("_concept", "_index", "_value")
+    __slots__ = ("_concept", "_index", "_name", "_value")
 
-    def __init__(self, value: Any, concept: str | None, index: ConceptIndex) -> None:
+    def __init__(
+        self, value: Any, concept: str | None, index: ConceptIndex, name: str | None = None
+    ) -> None:
         self._value = value
         self._concept = concept
         self._index = index
+        self._name = name
+
+    @property
+    def _stuff_name(self) -> str | None:
+        return self._name
+
+    @property
+    def _concept_code(self) -> str | None:
+        return self._concept
+
+    @property
+    def _stuff_code(self) -> str | None:
+        return self._name
+
+    @property
+    def _content_class(self) -> str:
+        if isinstance(self._value, list):
+            return "ListContent"
+        native = native_code(self._index, self._concept) if self._concept else None
+        return f"{native}Content" if native else "StructuredContent"
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """``x.get("field")``: a field, or ``default`` when the value has none."""
+        if isinstance(self._value, dict) and key in self._value:
+            return self._field(key)
+        return default
+
+    def iter_keys(self) -> list[str]:
+        return list(self._value) if isinstance(self._value, dict) else []
+
+    def iter_values(self) -> list[Any]:
+        return [self._field(key) for key in self.iter_keys()]
+
+    def iter_items(self) -> list[tuple[str, Any]]:
+        return [(key, self._field(key)) for key in self.iter_keys()]
 
     def __str__(self) -> str:
         return format_value(self._value, self._concept, self._index, "plain")
@@ -131,10 +170,10 @@ def _get(value: Any, name: str) -> Any:
     return value.get(name) if isinstance(value, dict) else None
 
 
-def wrap(value: Any, concept: str | None, index: ConceptIndex) -> Any:
+def wrap(value: Any, concept: str | None, index: ConceptIndex, name: str | None = None) -> Any:
     """Scalars stay themselves; content, structures and lists get a :class:`Rendered`."""
     if isinstance(value, dict | list | Absent):
-        return Rendered(value, concept, index)
+        return Rendered(value, concept, index, name)
     return value
 
 
@@ -234,8 +273,74 @@ def tag(text: str, name: str, style: str) -> str:
     return f"<{name}>\n{text}\n</{name}>"
 
 
+#: The most a render may produce or compute: text, a repeated string or list, an integer.
+MAX_OUTPUT_CHARS = 16 * 1024 * 1024
+MAX_INT_BITS = 64
+#: Metadata a template may read on a working-memory value.
+METADATA = frozenset({"_stuff_name", "_content_class", "_concept_code", "_stuff_code"})
+
+
+class TemplateBudgetError(SecurityError):
+    """A template asked for more than a render may produce or compute."""
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """Jinja2's immutable sandbox, with the limits a bundle's templates live under."""
+
+    intercepted_binops = frozenset({"*", "**", "+", "<<"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if (
+            operator == "**"
+            and isinstance(left, int)
+            and isinstance(right, int)
+            and (right > MAX_INT_BITS or abs(left).bit_length() * max(right, 0) > MAX_INT_BITS)
+        ):
+            raise TemplateBudgetError(f"{left} ** {right} is wider than {MAX_INT_BITS} bits")
+        if operator == "<<":
+            raise TemplateBudgetError("bit shifts are not available to templates")
+        if operator == "*" and isinstance(right, int) and isinstance(left, str | list | tuple):
+            left, right = right, left
+        if (
+            operator == "*"
+            and isinstance(left, int)
+            and isinstance(right, str | list | tuple)
+            and left * len(right) > MAX_OUTPUT_CHARS
+        ):
+            raise TemplateBudgetError("a repeated value would exceed the render budget")
+        result = super().call_binop(context, operator, left, right)
+        if (
+            isinstance(result, int)
+            and not isinstance(result, bool)
+            and result.bit_length() > MAX_INT_BITS
+        ):
+            raise TemplateBudgetError(f"an integer wider than {MAX_INT_BITS} bits")
+        if isinstance(result, str | list | tuple) and len(result) > MAX_OUTPUT_CHARS:
+            raise TemplateBudgetError("a value would exceed the render budget")
+        return result
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if isinstance(obj, Rendered) and attr in METADATA:
+            return True
+        if attr in ("encode", "format", "format_map"):
+            return False  # no byte strings, no str.format reaching attributes by name
+        return bool(super().is_safe_attribute(obj, attr, value))
+
+    def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
+        # a refusal is an error, never an empty string
+        raise SecurityError(
+            f"access to attribute {attribute!r} of a {type(obj).__name__} is unsafe"
+        )
+
+
+def _namespace(**values: Any) -> Any:
+    if any(callable(value) and not isinstance(value, Rendered) for value in values.values()):
+        raise SecurityError("a namespace cannot hold a callable")
+    return jinja2.utils.Namespace(**values)
+
+
 def environment(category: str, style: Style, index: ConceptIndex) -> jinja2.Environment:
-    env = ImmutableSandboxedEnvironment(
+    env = _Sandbox(
         autoescape=category in AUTOESCAPE,
         trim_blocks=category in TRIM_BLOCKS,
         lstrip_blocks=category in TRIM_BLOCKS,
@@ -246,7 +351,7 @@ def environment(category: str, style: Style, index: ConceptIndex) -> jinja2.Envi
         return format_value(value, None, index, text_format or style.text_format)
 
     def tag_filter(value: Any, tag_name: str | None = None) -> str:
-        name = tag_name or getattr(value, "_name", None) or "data"
+        name = tag_name or (value._name if isinstance(value, Rendered) else None) or "data"
         return tag(format_value(value, None, index, style.text_format), name, style.tag_style)
 
     def escape_script_tag(value: Any) -> str:
@@ -255,6 +360,7 @@ def environment(category: str, style: Style, index: ConceptIndex) -> jinja2.Envi
     env.filters["format"] = format_filter
     env.filters["tag"] = tag_filter
     env.filters["escape_script_tag"] = escape_script_tag
+    env.globals["namespace"] = _namespace
     return env
 
 
@@ -271,9 +377,20 @@ def render_template(
     env = environment(category, style, index)
     try:
         template = env.from_string(expand_shorthands(text))
-        return template.render(**dict(context))
+        parts: list[str] = []
+        size = 0
+        for part in template.generate(**dict(context)):
+            size += len(part)
+            if size > MAX_OUTPUT_CHARS:
+                raise TemplateBudgetError("the rendered text would exceed the render budget")
+            parts.append(part)
+        return "".join(parts)
+    except TemplateBudgetError as exc:
+        raise TemplateRenderError(f"Jinja2TemplateBudgetError: {exc}") from None
+    except SecurityError as exc:
+        raise TemplateRenderError(f"Jinja2TemplateSecurityError: {exc}") from None
     except jinja2.TemplateError as exc:
-        raise TemplateRenderError(f"{type(exc).__name__}: {exc}") from None
+        raise TemplateRenderError(f"Jinja2TemplateRenderError: {exc}") from None
     except (ArithmeticError, LookupError, TypeError, ValueError, RecursionError) as exc:
         # a template is data: whatever it computes and fails at is its failure, not ours
-        raise TemplateRenderError(f"{type(exc).__name__}: {exc}") from None
+        raise TemplateRenderError(f"Jinja2TemplateRenderError: {exc}") from None

@@ -47,7 +47,7 @@ class Read:
     root: str
     path: tuple[str, ...]
     guarded: bool
-    how: str  # "$", "@", "@?", or "jinja"
+    how: str  # "$", "@", "@?", "jinja", or "local" (a loop variable or a Jinja global)
     line: int
     #: an ``@`` block sigil that does not stand alone on its line
     inline_block: bool = False
@@ -63,7 +63,8 @@ class TemplateScan:
     errors: tuple[str, ...]
 
     def roots(self) -> set[str]:
-        return {read.root for read in self.reads}
+        """The names read that may be inputs (loop variables and Jinja globals left out)."""
+        return {read.root for read in self.reads if read.how != "local"}
 
 
 def scan_template(text: str) -> TemplateScan:
@@ -223,6 +224,9 @@ def _expression_reads(
         if value not in local and value not in _JINJA_GLOBALS:
             guarded = value in guards or value in inline_guards
             yield Read(value, tuple(path), guarded, "jinja", line)
+        elif any(segment.startswith("_") for segment in path):
+            # not an input, but a private attribute read through it is refused all the same
+            yield Read(value, tuple(path), True, "local", line)
         index = cursor
     return
 

@@ -52,7 +52,12 @@ def inputs(state: CliState, path: Path, pipe_name: str | None, allow_signatures:
 @click.command()
 @click.argument("path", type=PATH)
 @click.option("--dry-run", is_flag=True, help="Walk every pipe, with placeholder outputs.")
-@click.option("--inputs", "inputs_file", type=PATH, metavar="FILE", help="Inputs as JSON.")
+@click.option(
+    "--inputs",
+    "inputs_file",
+    metavar="FILE|JSON",
+    help="Inputs: a JSON or TOML file, or inline JSON starting with {.",
+)
 @click.option("--pipe", "pipe_name", metavar="NAME", help="The pipe (default: main_pipe).")
 @click.option(
     "--output", "output", metavar="FILE", help="Also write the run's JSON there (- for stdout)."
@@ -63,7 +68,7 @@ def run(
     state: CliState,
     path: Path,
     dry_run: bool,
-    inputs_file: Path | None,
+    inputs_file: str | None,
     pipe_name: str | None,
     output: str | None,
     allow_signatures: bool,
@@ -130,7 +135,7 @@ def _run(
     state: CliState,
     path: Path,
     dry_run: bool,
-    inputs_file: Path | None,
+    inputs_file: str | None,
     pipe_name: str | None,
     output: str | None,
     allow_signatures: bool,
@@ -203,7 +208,7 @@ def _real_run(
     state: CliState,
     checked: CheckedBundles,
     pipe: PipeSpec,
-    inputs_file: Path | None,
+    inputs_file: str | None,
     output: str | None,
 ) -> Outcome:
     from pipelex_core.bundles.inputs import input_specs, match_inputs, read_inputs_file
