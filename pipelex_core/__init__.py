@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     )
     from pipelex_core.cli.face import CliState, Outcome, remote_config_field, run_command
     from pipelex_core.obtain import RemoteConfigCacheWriteWarning
+    from pipelex_core.output_path import write_output
     from pipelex_core.plugins import (
         PluginError,
         PluginHookError,
@@ -58,6 +59,7 @@ if TYPE_CHECKING:
 #: no HTTP stack, no hashing or file machinery until something asks for it).
 _LAZY = {
     "write_atomically": "pipelex_core.atomic",
+    "write_output": "pipelex_core.output_path",
     "CACHE_SCHEMA_VERSION": "pipelex_core.cache_envelope",
     "decode_envelope": "pipelex_core.cache_envelope",
     "encode_envelope": "pipelex_core.cache_envelope",
@@ -145,4 +147,5 @@ __all__ = [
     "run_command",
     "setup",
     "write_atomically",
+    "write_output",
 ]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import stat
+import subprocess
 from pathlib import Path
 
 from pipelex_core.config_server import ConfigServer, closed_port_url
@@ -221,3 +223,37 @@ def test_bad_environment_is_exit_3_not_a_traceback(cli: Cli) -> None:
     assert human.code == 3
     assert "Traceback" not in human.stderr
     assert "PIPELEX_FETCH_DEADLINE='soon'" in human.stderr
+
+
+def test_cache_export_behaves_like_a_shell_redirection(
+    cli: Cli, server: ConfigServer, cache_file: Path, tmp_path: Path
+) -> None:
+    prime(cli, server)
+    envelope = cache_file.read_bytes()
+    # an existing file is not replaced without --force
+    existing = tmp_path / "snapshot.json"
+    existing.write_bytes(b"keep me")
+    refused = cli.agent("cache", "export", str(existing))
+    assert refused.code == 2
+    assert "already exists" in refused.envelope["error"]["message"]
+    assert existing.read_bytes() == b"keep me"
+    assert cli.agent("cache", "export", "--force", str(existing)).code == 0
+    assert existing.read_bytes() == envelope
+    # a symlink is written through, never replaced
+    target = tmp_path / "target.json"
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    assert cli.agent("cache", "export", str(link)).code == 0
+    assert link.is_symlink()
+    assert target.read_bytes() == envelope
+    # a FIFO is written through (a reader drains it), never replaced by a file
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE) as reader:
+        assert cli.agent("cache", "export", str(fifo)).code == 0
+        drained, _ = reader.communicate(timeout=30)
+    assert drained == envelope
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    # - is stdout in the human face, refused in the agent face (its stdout is the envelope)
+    assert json.loads(cli.run("cache", "export", "-").stdout) == json.loads(envelope)
+    assert cli.agent("cache", "export", "-").code == 2

@@ -92,6 +92,6 @@ def test_cache_export_into_a_missing_directory_says_what_to_do(
     completed = cli.agent("cache", "export", str(target))
     assert completed.code == 2
     error = completed.envelope["error"]
-    assert error["message"] == f"Cannot write {target}: No such file or directory."
-    assert error["hint"] == f"Create {target.parent} first, or export to another path."
+    assert error["message"] == f"Output path {target}: the folder {target.parent} does not exist."
+    assert error["hint"] == "Create it first, or name a path in an existing folder."
     assert not target.parent.exists()

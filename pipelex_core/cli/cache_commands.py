@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import click
@@ -101,17 +103,18 @@ def _clear(state: CliState) -> Outcome:
 
 
 @cache.command(name="export")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
 @click.pass_obj
-def export_(state: CliState, file: Path) -> int:
-    """Write the cache envelope to FILE (to carry a primed cache into a sandbox)."""
-    return run_command(state, "cache export", lambda: _export(state, file))
+def export_(state: CliState, file: Path, force: bool) -> int:
+    """Write the cache envelope to FILE, or - for stdout (to carry it into a sandbox)."""
+    return run_command(state, "cache export", lambda: _export(state, file, force))
 
 
-def _export(state: CliState, file: Path) -> Outcome:
-    from pipelex_core.atomic import write_atomically
+def _export(state: CliState, file: Path, force: bool) -> Outcome:
     from pipelex_core.cache_envelope import encode_envelope
     from pipelex_core.cli.cache_inspect import inspect_cache
+    from pipelex_core.output_path import write_output
 
     settings = state.settings()
     report, cached = inspect_cache(_plugins(state, settings), settings)
@@ -124,15 +127,25 @@ def _export(state: CliState, file: Path) -> Outcome:
             cache_state="unusable" if report["present"] else "absent",
             cache_path=settings.cache_path,
         )
+    data = encode_envelope(cached)
+    if str(file) == "-":
+        if state.json:
+            raise PipelexUsageError(
+                "`cache export -` writes to stdout, which the agent face keeps for its one "
+                "JSON object.",
+                "Export to a file instead.",
+            )
+        return Outcome(result={}, text=data.decode("utf-8").rstrip("\n"))
     try:
-        write_atomically(file, encode_envelope(cached))
-    except OSError as exc:
-        hint = (
-            f"Create {file.parent} first, or export to another path."
-            if not file.parent.is_dir()
-            else f"Check that you can write to {file.parent}."
+        info = os.lstat(file)
+    except OSError:
+        info = None
+    if info is not None and stat.S_ISREG(info.st_mode) and not force:
+        raise PipelexUsageError(
+            f"{file} already exists; nothing was written.",
+            "Add --force to replace it, or export to another path.",
         )
-        raise PipelexUsageError(f"Cannot write {file}: {exc.strerror or exc}.", hint) from None
+    write_output(str(file), data)
     return Outcome(
         result={"file": str(file), "cached_at": report["cached_at"], "models": report["models"]},
         text=f"Exported the cache from {report['cached_at']} "

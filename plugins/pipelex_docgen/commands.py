@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from pipelex_core import CliState, Outcome, PipelexError, run_command
+from pipelex_core import CliState, Outcome, PipelexError, run_command, write_output
 
 Renderer = Callable[..., str]
 OUTPUT = click.Path(dir_okay=False, path_type=Path)
@@ -51,7 +51,7 @@ def test_models(state: CliState, output: Path) -> int:
 
 def _generate(state: CliState, output: Path, renderer: str, *, check: bool) -> Outcome:
     # Registered on every `pipelex` start, run rarely: the work's imports wait until here.
-    from pipelex_core import remote_config_field, setup, write_atomically
+    from pipelex_core import remote_config_field, setup
     from pipelex_docgen import render as renderers
 
     render: Renderer = getattr(renderers, renderer)
@@ -97,6 +97,7 @@ def _generate(state: CliState, output: Path, renderer: str, *, check: bool) -> O
     if up_to_date:
         return Outcome(result=result, text=f"{output} is up to date; not rewritten.")
     output.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(output, text.encode("utf-8"))
+    # as a shell redirection: a device or symlink written through, a file keeps its mode
+    write_output(str(output), text.encode("utf-8"))
     result["written"] = True
     return Outcome(result=result, text=f"Wrote {output} ({result['models']} models).")
