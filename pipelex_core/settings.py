@@ -94,7 +94,7 @@ class Settings:
         gateway_enabled = _bool_value(
             gateway_table.get("enabled", False), f"[{GATEWAY_BACKEND}] enabled", backends_path
         )
-        if "PIPELEX_GATEWAY" in env:
+        if env.get("PIPELEX_GATEWAY", "").strip():  # set but empty: as if unset
             gateway_enabled = env_flag(env, "PIPELEX_GATEWAY")
 
         url = service.get("remote_config_url", DEFAULT_REMOTE_CONFIG_URL)
@@ -122,8 +122,7 @@ class Settings:
             fetch_deadline=env_seconds(env, "PIPELEX_FETCH_DEADLINE", DEFAULT_FETCH_DEADLINE),
             terms_accepted=terms_accepted,
             disabled_plugins=disabled,
-            telemetry_opted_out=env_flag(env, "DO_NOT_TRACK")
-            or ("PIPELEX_TELEMETRY" in env and not env_flag(env, "PIPELEX_TELEMETRY")),
+            telemetry_opted_out=opted_out(env),
             cache_lock_timeout=env_seconds(
                 env, "PIPELEX_CACHE_LOCK_TIMEOUT", DEFAULT_CACHE_LOCK_TIMEOUT
             ),
@@ -181,6 +180,16 @@ def read_toml(path: Path) -> dict[str, Any]:
             f"Check that {path} is a file you can read.",
             path=path,
         ) from None
+
+
+def opted_out(env: Mapping[str, str]) -> bool:
+    """``DO_NOT_TRACK`` / ``PIPELEX_TELEMETRY``: an opt-out never breaks a run, so a value
+    that is not a clear "track" (``DO_NOT_TRACK=0``, ``PIPELEX_TELEMETRY=1``) means do not."""
+    do_not_track = env.get("DO_NOT_TRACK", "").strip().lower()
+    if do_not_track and do_not_track not in _FALSE:
+        return True
+    telemetry = env.get("PIPELEX_TELEMETRY", "").strip().lower()
+    return bool(telemetry) and telemetry not in _TRUE
 
 
 def env_flag(env: Mapping[str, str], name: str) -> bool:

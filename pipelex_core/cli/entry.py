@@ -10,11 +10,17 @@ interpreter exit (≈ 10 to 20 ms). ``docs/benchmarks.md`` has the measurements.
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import io
+import os
+import sys
 
 #: Young collections every 50,000 net allocations instead of 700: a pathological run that
 #: does make cyclic garbage is still collected, in a few large steps instead of many small.
 SHORT_RUN_GC_THRESHOLD = (50_000, 20, 20)
+#: Exit status when stdout is closed under us, as a shell reports a process killed by SIGPIPE.
+EXIT_OUTPUT_CLOSED = 141
 
 
 def main() -> None:
@@ -29,10 +35,19 @@ def agent_main() -> None:
 
 def _run(*, agent: bool) -> None:
     gc.set_threshold(*SHORT_RUN_GC_THRESHOLD)
+    for stream in (sys.stdout, sys.stderr):
+        # a terminal or pipe that cannot encode a path or a "…" prints an escape, not a crash
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     try:
         from pipelex_core.cli.app import main as run_cli
 
         run_cli(agent=agent)
+    except BrokenPipeError:
+        # the reader went away (`| head`): nothing left to say, and no traceback to say it
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise SystemExit(EXIT_OUTPUT_CLOSED) from None
     finally:
         # What is alive now lives until exit; freezing it spares the final full collection.
         # atexit handlers still run and streams are still flushed: this skips only the walk.

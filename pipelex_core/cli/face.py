@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import math
 import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -134,7 +135,7 @@ def emit(
         if failure is not None:
             envelope["error"] = error_object(failure)
         envelope["warnings"] = [warning_object(w) for w in shown]
-        sys.stdout.write(json.dumps(envelope, default=_json_default, ensure_ascii=False) + "\n")
+        sys.stdout.write(strict_json(envelope) + "\n")
         sys.stdout.flush()
         return code
     for warning in shown:
@@ -155,6 +156,25 @@ def _print_error(state: CliState, error: BaseException) -> None:
         import traceback
 
         click.echo("".join(traceback.format_exception(error)), err=True)
+
+
+def strict_json(value: Any) -> str:
+    """Exactly one JSON document whatever the output encoding: ASCII escapes, and a
+    non-finite number (which JSON cannot hold) as null."""
+    try:
+        return json.dumps(value, default=_json_default, ensure_ascii=True, allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite(value), default=_json_default, ensure_ascii=True)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
 
 
 def _json_default(value: object) -> Any:

@@ -1,0 +1,68 @@
+"""Round two of hardening: environments and streams that must never crash a command."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from pipelex_core.settings import Settings
+from tests.cli_runner import BIN, EXAMPLES, Cli
+
+
+def test_an_ascii_terminal_gets_strict_json_and_no_traceback(cli: Cli, tmp_path: Path) -> None:
+    folder = tmp_path / "méthodes…"
+    folder.mkdir()
+    bundle = shutil.copy(EXAMPLES / "invalid" / "broken.mthds", folder / "broken.mthds")
+    agent = cli.agent("validate", str(bundle), PYTHONIOENCODING="ascii")
+    assert agent.code == 1
+    assert agent.stdout.isascii()
+    assert json.loads(agent.stdout)["error"]["problems"][0]["file"] == str(bundle)
+    human = cli.run("validate", str(bundle), PYTHONIOENCODING="ascii")
+    assert human.code == 1
+    assert "Traceback" not in human.stderr
+    assert "broken.mthds" in human.stderr
+
+
+def test_an_opt_out_value_never_breaks_a_run(cli: Cli) -> None:
+    bundle = str(EXAMPLES / "bundles" / "summarize.mthds")
+    for value in ("banana", "1", ""):
+        assert cli.agent("validate", bundle, DO_NOT_TRACK=value).code == 0, value
+    assert cli.agent("validate", bundle, PIPELEX_TELEMETRY="maybe").code == 0
+
+
+def test_opt_out_values_mean_what_a_user_expects(tmp_path: Path) -> None:
+    def opted_out(**env: str) -> bool:
+        return Settings.load({"PIPELEX_HOME": str(tmp_path), **env}).telemetry_opted_out
+
+    assert opted_out(DO_NOT_TRACK="banana") is True
+    assert opted_out(DO_NOT_TRACK="0") is False
+    assert opted_out(PIPELEX_TELEMETRY="0") is True
+    assert opted_out(PIPELEX_TELEMETRY="1") is False
+    assert opted_out() is False
+
+
+def test_an_empty_gateway_variable_is_as_if_unset(tmp_path: Path) -> None:
+    (tmp_path / "backends.toml").write_text("[pipelex_gateway]\nenabled = true\n")
+    env = {"PIPELEX_HOME": str(tmp_path), "PIPELEX_GATEWAY": ""}
+    assert Settings.load(env).gateway_enabled is True
+    assert Settings.load({**env, "PIPELEX_GATEWAY": "0"}).gateway_enabled is False
+
+
+def test_a_closed_stdout_is_no_traceback(cli: Cli) -> None:
+    environ = {**os.environ, "PIPELEX_HOME": str(cli.home), "HOME": str(cli.home.parent)}
+    read, write = os.pipe()
+    os.close(read)  # nobody will ever read what the command prints
+    completed = subprocess.run(
+        [str(BIN / "pipelex"), "models"],
+        stdout=write,
+        stderr=subprocess.PIPE,
+        env=environ,
+        timeout=60,
+        check=False,
+    )
+    os.close(write)
+    assert completed.returncode in (1, 141)  # click's convention, or a shell's SIGPIPE status
+    assert b"Traceback" not in completed.stderr
