@@ -66,3 +66,10 @@ def test_a_closed_stdout_is_no_traceback(cli: Cli) -> None:
     os.close(write)
     assert completed.returncode in (1, 141)  # click's convention, or a shell's SIGPIPE status
     assert b"Traceback" not in completed.stderr
+
+
+def test_models_of_an_unknown_backend_is_a_usage_error(cli: Cli) -> None:
+    completed = cli.agent("models", "--backend", "nope")
+    assert completed.code == 2
+    assert "No enabled backend is named 'nope'" in completed.envelope["error"]["message"]
+    assert "openai" in completed.envelope["error"]["hint"]

@@ -8,6 +8,7 @@ import attrs
 import click
 
 from pipelex_core.cli.face import CliState, Outcome, remote_config_field, run_command
+from pipelex_core.errors import PipelexUsageError
 from pipelex_core.plugins import Plugins
 from pipelex_core.settings import GATEWAY_BACKEND
 
@@ -42,6 +43,12 @@ def _models(state: CliState, only: str | None) -> Outcome:
         for handle, spec in byok.specs.items():
             rows.append(_row(handle, byok.name, spec, origin))
     if only is not None:
+        known = sorted({row["backend"] for row in rows})
+        if only not in known:
+            raise PipelexUsageError(
+                f"No enabled backend is named {only!r}.",
+                f"Backends with models: {', '.join(known) or 'none'}.",
+            )
         rows = [row for row in rows if row["backend"] == only]
     rows.sort(key=lambda row: (row["backend"], row["type"], row["handle"]))
     result = {"models": rows, "remote_config": remote_config_field(runtime.result)}
