@@ -273,3 +273,20 @@ def test_human_face_of_the_offline_switch(gateway_cli: Cli, server: ConfigServer
     assert "PIPELEX_OFFLINE=1" in completed.stderr
     assert completed.stdout.startswith("Valid: 6 pipes in 1 file (Gateway catalogue cached at")
     assert len(server.requests) == before
+
+
+def test_the_unknown_model_is_found_among_several(gateway_cli: Cli, tmp_path: Path) -> None:
+    """Membership checks every handle, not the first: the unknown one here is the third."""
+    llm = 'type = "PipeLLM"\ndescription = "d"\ninputs = { text = "Text" }\noutput = "Text"\n'
+    text = 'domain = "several"\n' + "".join(
+        f'[pipe.p{i}]\n{llm}prompt = "Use $text"\nmodel = "{model}"\n'
+        for i, model in enumerate(["gpt-5.6-terra", "claude-4.8-opus", "gpt-9-imaginary"])
+    )
+    path = tmp_path / "several.mthds"
+    path.write_text(text, encoding="utf-8")
+    completed = gateway_cli.agent("validate", str(path))
+    assert completed.code == 1, completed.stdout
+    error = completed.envelope["error"]
+    assert error["type"] == "GatewayUnknownModelError"
+    assert error["model"] == "gpt-9-imaginary"
+    assert "gpt-5.6-terra" not in error["message"]
