@@ -12,6 +12,7 @@ import pytest
 
 import pipelex_http_fetcher
 from pipelex_core import (
+    CachedConfig,
     ConfigurationError,
     FetchedConfig,
     InsecureUrlError,
@@ -21,6 +22,7 @@ from pipelex_core import (
     RemoteConfigUnavailableError,
     RemoteConfigValidationError,
     Settings,
+    encode_envelope,
     setup,
 )
 from pipelex_core.config_server import ConfigServer, Reply, closed_port_url
@@ -60,15 +62,20 @@ def test_setup_revalidates_with_etag_and_refreshes_cached_at(
 ) -> None:
     setup(needs_model_specs=True, settings=make_settings(server.url))
     first = json.loads(cache_file.read_bytes())
+    # an old cache: a 304 must renew cached_at, strictly, not keep it (no sleep needed)
+    old = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+    cache_file.write_bytes(
+        encode_envelope(
+            CachedConfig(first["payload"], old, etag='"sample-v1"', source_url=server.url)
+        )
+    )
     runtime = setup(needs_model_specs=True, settings=make_settings(server.url))
     second = json.loads(cache_file.read_bytes())
     assert runtime.source is RemoteConfigSource.FRESH
     assert server.requests[1].headers["If-None-Match"] == '"sample-v1"'
     assert second["payload"] == first["payload"]
     assert second["payload_sha256"] == first["payload_sha256"]
-    assert dt.datetime.fromisoformat(second["cached_at"]) >= dt.datetime.fromisoformat(
-        first["cached_at"]
-    )
+    assert dt.datetime.fromisoformat(second["cached_at"]) > old
 
 
 def test_an_etag_is_sent_only_to_the_url_it_was_cached_from(
