@@ -379,7 +379,7 @@ def _field(
         concept=concept_key,
         item_kind=item_kind if isinstance(item_kind, str) else None,
         item_concept=item_concept,
-        choices=tuple(choices) if kind == "choices" and isinstance(choices, list) else (),
+        choices=tuple(str(c) for c in choices) if isinstance(choices, list) else (),
         default=_plain_default(default),
     )
 

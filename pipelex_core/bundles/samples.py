@@ -78,6 +78,14 @@ def _light_field(index: ConceptIndex, field: Field, depth: int) -> Any:
             item = Field(name=field.name, kind="concept", concept=field.item_concept)
             return [_light_field(index, item, depth + 1)]
         return [_plain_sample(field.item_kind or "text", field.name)]
+    if field.choices:  # an allowed value, so a condition routing on it takes a real branch
+        first = field.choices[0]
+        if field.kind in ("integer", "number"):
+            try:
+                return int(first) if field.kind == "integer" else float(first)
+            except ValueError:
+                return _plain_sample(field.kind, field.name, field)
+        return first
     return _plain_sample(field.kind, field.name, field)
 
 
