@@ -333,7 +333,7 @@ def _field(
         kind = "choices"
     elif not isinstance(kind, str) or kind not in FIELD_TYPES:
         found.append(f"unknown type {kind!r}; use one of {', '.join(sorted(FIELD_TYPES))}")
-    elif choices is not None and kind not in CHOICE_TYPES:
+    elif choices is not None and str(kind) not in CHOICE_TYPES:
         # text, integer or number beside choices says what the values are: accepted
         found.append(
             f"`choices` go with no `type`, or with text, integer or number, not with {kind!r}"
@@ -354,13 +354,13 @@ def _field(
         found.append('`type = "dict"` needs both `key_type` and `value_type`')
     if item_kind is not None and kind != "list":
         found.append('`item_type` goes only with `type = "list"`')
-    if item_kind is not None and item_kind not in FIELD_TYPES - {"list"}:
+    if item_kind is not None and str(item_kind) not in FIELD_TYPES - {"list"}:
         found.append(f"unknown item_type {item_kind!r}")
     if item_kind == "concept" and "item_concept_ref" not in blueprint:
         found.append('`item_type = "concept"` needs `item_concept_ref`')
     if item_kind != "concept" and "item_concept_ref" in blueprint:
         found.append('`item_concept_ref` goes only with `item_type = "concept"`')
-    if has_default and kind in _DEFAULT_TYPES and kind != "choices":
+    if has_default and isinstance(kind, str) and kind in _DEFAULT_TYPES:
         allowed = _DEFAULT_TYPES[kind]
         if not isinstance(default, allowed) or (kind != "boolean" and isinstance(default, bool)):
             found.append(f"`default_value` {default!r} is not a {kind}")

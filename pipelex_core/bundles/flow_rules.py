@@ -705,7 +705,7 @@ class FlowChecker:
         memory = self._memory(spec, "condition")
         can_continue = False
         for where, reference in targets:
-            if reference in SPECIAL_OUTCOMES:
+            if isinstance(reference, str) and reference in SPECIAL_OUTCOMES:
                 can_continue = can_continue or reference == "continue"
                 continue
             target = self._target(spec, reference, where)

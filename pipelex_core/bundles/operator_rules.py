@@ -262,7 +262,7 @@ def _llm(spec: PipeSpec, index: ConceptIndex, problems: list[Problem]) -> None:
     check_reads(spec, templates, problems, must_read_all=True)
     _check_templating_style(spec, spec.table.get("templating_style"), problems)
     method = spec.table.get("structuring_method")
-    if method is not None and method not in STRUCTURING_METHODS:
+    if method is not None and str(method) not in STRUCTURING_METHODS:
         problems.append(
             spec.problem(
                 "pipe_field_invalid",
@@ -291,8 +291,8 @@ def _check_templating_style(spec: PipeSpec, style: Any, problems: list[Problem])
     if isinstance(style, dict):
         tag, text_format = style.get("tag_style"), style.get("text_format", "plain")
         if (
-            tag in TAG_STYLES
-            and text_format in TEXT_FORMATS
+            str(tag) in TAG_STYLES
+            and str(text_format) in TEXT_FORMATS
             and set(style)
             <= {
                 "tag_style",
@@ -334,7 +334,7 @@ def _img_gen(spec: PipeSpec, index: ConceptIndex, problems: list[Problem]) -> No
             )
         )
     ratio = spec.table.get("aspect_ratio")
-    if ratio is not None and ratio not in ASPECT_RATIOS:
+    if ratio is not None and str(ratio) not in ASPECT_RATIOS:
         problems.append(
             spec.problem(
                 "pipe_field_invalid",
@@ -514,7 +514,7 @@ def _compose(spec: PipeSpec, index: ConceptIndex, problems: list[Problem]) -> No
                     + "); a plain string template is `basic`",
                 )
             )
-        elif category not in TEMPLATE_CATEGORIES:
+        elif str(category) not in TEMPLATE_CATEGORIES:
             problems.append(
                 spec.problem(
                     "pipe_field_invalid",

@@ -22,6 +22,8 @@ _REFERENCE = re.compile(
     r"(?P<many>\[(?P<count>[^\]]*)\])?"
     r"(?P<rest>.*)$"
 )
+#: The largest fixed count (``X[N]``): beyond it a placeholder list could not even be built.
+MAX_LIST_COUNT = 10_000
 RESERVED_DOMAINS = frozenset({"native", "mthds", "pipelex"})
 
 
@@ -95,6 +97,12 @@ def _parse_text(text: str, allow_markers: bool, is_output: bool) -> ConceptRef:
             if not raw.isdigit() or int(raw) < 1:
                 return ConceptRef(
                     text, error=f"{text!r}: a list count is a whole number >= 1, as in Text[3]"
+                )
+            if len(raw) > 5 or int(raw) > MAX_LIST_COUNT:
+                return ConceptRef(
+                    text,
+                    error=f"{text!r}: a fixed list holds at most {MAX_LIST_COUNT:,} items; "
+                    f"write {code}[] for a list of any length",
                 )
             count = int(raw)
     presence = Presence.PLAIN

@@ -91,7 +91,7 @@ def build_registry(specs: Iterable[PipeSpec], problems: list[Problem]) -> PipeRe
             else:
                 registry.broken.add((spec.domain, spec.code))
             continue
-        if kind not in PIPE_TYPES:
+        if not isinstance(kind, str) or kind not in PIPE_TYPES:
             hint = (
                 "a signature has no `type` at all: remove the line"
                 if kind == "PipeSignature"
@@ -135,7 +135,7 @@ def _check_signature(spec: PipeSpec, problems: list[Problem]) -> bool:
         )
         return False
     target = spec.table.get("signature_for")
-    if target is not None and target not in PIPE_TYPES:
+    if target is not None and str(target) not in PIPE_TYPES:
         problems.append(
             spec.problem(
                 "pipe_field_invalid",
