@@ -82,7 +82,8 @@ def test_plugins_import_only_the_public_api() -> None:
 
 
 def test_validating_and_dry_running_load_no_template_engine() -> None:
-    """Jinja2 is for real runs only: the checks and dry runs keep their start-up cost."""
+    """Jinja2 is for real runs, and for checking the syntax of templates that use raw Jinja:
+    a method written with shorthands alone validates and dry-runs without it."""
     code = (
         "from pathlib import Path\n"
         "import tempfile\n"
@@ -94,7 +95,7 @@ def test_validating_and_dry_running_load_no_template_engine() -> None:
         "from pipelex_core.settings import Settings\n"
         "home = tempfile.mkdtemp()\n"
         "resolver = model_resolver(Settings.load({'PIPELEX_HOME': home}), None)\n"
-        f"lib = load_library([Path({str(ROOT / 'examples' / 'bundles')!r})])\n"
+        f"lib = load_library([Path({str(ROOT / 'examples' / 'bundles' / 'summarize.mthds')!r})])\n"
         "checked, problems = find_problems(lib, resolver)\n"
         "assert not problems, problems\n"
         "start = start_pipe(checked, 'summarize')\n"

@@ -20,7 +20,7 @@ from pipelex_core.bundles.pipe_specs import BOUND_PREFIX, PipeSpec, Slot, input_
 from pipelex_core.bundles.problems import Problem
 from pipelex_core.bundles.refs import SNAKE, Presence
 from pipelex_core.bundles.registry import External, PipeRegistry
-from pipelex_core.bundles.templates import SPECIAL_NAMES, scan_template
+from pipelex_core.bundles.templates import SPECIAL_NAMES, jinja_syntax_errors, scan_template
 
 #: What a name holds after the step that should have stored it failed: accepted by every read.
 UNTYPED = Value(None, False, False, "a step reported above")
@@ -727,24 +727,35 @@ class FlowChecker:
         texts = []
         template = spec.table.get("expression_template")
         if isinstance(template, str):
-            texts.append(template)
+            texts.append(("expression_template", template))
         expression = spec.table.get("expression")
         if isinstance(expression, str):
-            texts.append("{{ " + expression + " }}")
-        for text in texts:
+            texts.append(("expression", "{{ " + expression + " }}"))
+        elif expression is not None:
+            self._report(spec, "pipe_field_invalid", "`expression` is a string")
+        for field, text in texts:
             scan = scan_template(text)
-            for error in scan.errors:
-                self._report(spec, "template_invalid", f"the expression: {error}")
-            for root in sorted(scan.roots()):
+            for error in [*scan.errors, *jinja_syntax_errors(text)]:
+                self._report(spec, "template_invalid", f"`{field}`: {error}")
+            for read in scan.input_reads(spec.declared):
+                root = read.root
                 self._read.add(root)
-                if root.startswith("_") or root in SPECIAL_NAMES or root in spec.declared:
+                if root.startswith("_") or root in SPECIAL_NAMES:
                     continue
-                self._report(
-                    spec,
-                    "missing_input_variable",
-                    f"the expression reads {root!r}, which is not a declared input: add it to "
-                    "`inputs`",
-                )
+                if root not in spec.declared:
+                    self._report(
+                        spec,
+                        "missing_input_variable",
+                        f"the expression reads {root!r}, which is not a declared input: add it "
+                        "to `inputs`",
+                    )
+                elif root in spec.inputs and spec.inputs[root].ref.optional and not read.guarded:
+                    self._report(
+                        spec,
+                        "optional_input_unguarded",
+                        f"the expression reads optional input {root!r} without a guard: "
+                        f'test it first, e.g. {{{{ {root}.text if {root} else "" }}}}',
+                    )
 
     # -- PipeBatch -------------------------------------------------------------------------
 

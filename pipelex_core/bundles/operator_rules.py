@@ -13,7 +13,12 @@ from typing import Any
 from pipelex_core.bundles.concept_index import ConceptIndex
 from pipelex_core.bundles.pipe_specs import PipeSpec
 from pipelex_core.bundles.problems import Problem
-from pipelex_core.bundles.templates import SPECIAL_NAMES, Read, scan_template
+from pipelex_core.bundles.templates import (
+    SPECIAL_NAMES,
+    Read,
+    jinja_syntax_errors,
+    scan_template,
+)
 
 COMMON_FIELDS = frozenset({"type", "description", "inputs", "output"})
 #: The fields each pipe type has beside the common ones (Pipelex refuses any other).
@@ -178,7 +183,7 @@ def check_reads(
     reads: list[tuple[str, Read]] = [("construct", read) for read in extra_reads]
     for field, text in templates:
         scan = scan_template(text)
-        for error in scan.errors:
+        for error in [*scan.errors, *jinja_syntax_errors(text)]:
             problems.append(spec.problem("template_invalid", f"`{field}`, {error}"))
         for read in scan.reads:
             if read.inline_block:
@@ -203,8 +208,12 @@ def check_reads(
                     "templates cannot read them",
                 )
             )
-    # loop variables and Jinja globals: checked for private names above, never inputs
-    reads = [(field, read) for field, read in reads if read.how != "local"]
+    # loop variables, and Jinja globals no input is named after: never inputs
+    reads = [
+        (field, read)
+        for field, read in reads
+        if read.how != "local" and (read.how != "global" or read.root in spec.declared)
+    ]
     missing: dict[str, str] = {}
     dotted_inputs = {name for name in spec.declared if "." in name}  # reported as invalid names
     for field, read in reads:

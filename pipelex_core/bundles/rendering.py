@@ -13,7 +13,6 @@ at its stored precision, a structure as ``field: value`` lines, a list one item 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -26,13 +25,8 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from pipelex_core.bundles.concept_index import ConceptIndex
 from pipelex_core.bundles.execution import Absent
 from pipelex_core.bundles.samples import native_code
+from pipelex_core.bundles.templates import expand_shorthands
 
-_SEGMENT = r"[A-Za-z_][A-Za-z0-9_]*"
-_SHORTHAND = re.compile(
-    rf"(?<![A-Za-z0-9_$@])(?P<sigil>\$|@\?|@)(?P<path>{_SEGMENT}(?:\.{_SEGMENT})*)(?P<dot>\.)?"
-)
-_SHORTHAND_OR_ESCAPE = re.compile(f"@@|{_SHORTHAND.pattern}")
-_JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 #: Categories whose environment escapes HTML, and those that trim block lines.
 AUTOESCAPE = frozenset({"html"})
 TRIM_BLOCKS = frozenset({"html", "markdown"})
@@ -60,26 +54,6 @@ class Style:
                 text_format=str(value.get("text_format", text_format)),
             )
         return cls(text_format=text_format)
-
-
-def expand_shorthands(text: str) -> str:
-    """``$x`` -> ``{{ x|format() }}``, ``@x`` -> ``{{ x|tag("x") }}``, ``@?x`` -> guarded."""
-    spans = [(m.start(), m.end()) for m in _JINJA.finditer(text)]
-
-    def replace(match: re.Match[str]) -> str:
-        if any(start <= match.start() < end for start, end in spans):
-            return match.group()
-        if match.group() == "@@":
-            return "@"  # an escaped at sign
-        sigil, path, dot = match["sigil"], match["path"], match["dot"] or ""
-        if sigil == "$":
-            return f"{{{{ {path}|format() }}}}{dot}"
-        tagged = f'{{{{ {path}|tag("{path}") }}}}'
-        if sigil == "@?":
-            return f"{{% if {path} %}}{tagged}{{% endif %}}{dot}"
-        return f"{tagged}{dot}"
-
-    return _SHORTHAND_OR_ESCAPE.sub(replace, text)
 
 
 class Rendered:
@@ -376,7 +350,7 @@ def render_template(
     style = style or Style()
     env = environment(category, style, index)
     try:
-        template = env.from_string(expand_shorthands(text))
+        template = env.from_string(expand_shorthands(text, frozenset(context)))
         parts: list[str] = []
         size = 0
         for part in template.generate(**dict(context)):

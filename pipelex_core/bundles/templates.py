@@ -1,9 +1,10 @@
 """Read a prompt or template the way Pipelex renders it: which inputs it reads, and how.
 
-The shorthands expand first (``$name`` inline, ``@name`` as a block on its own line, ``@?name``
-as a block shown only when present), then the Jinja2 syntax is scanned for the names an
-expression reads. Nothing is rendered: validation needs the reads, their paths and whether
-each read is guarded, so this stays a small scanner rather than a Jinja2 import.
+The shorthands (``$name`` inline, ``@name`` as a block on its own line, ``@?name`` as a block
+shown only when present) and the Jinja2 tags are scanned for the names an expression reads.
+Nothing is rendered: validation needs the reads, their paths and whether each read is
+guarded, so this is a small scanner; Jinja2 itself is imported only to check the syntax of a
+template that uses raw Jinja (``jinja_syntax_errors``).
 """
 
 from __future__ import annotations
@@ -34,10 +35,6 @@ _TOKEN = re.compile(
     r"""(?P<string>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')"""
     rf"|(?P<name>{_SEGMENT})|(?P<number>\d+(?:\.\d+)?)|(?P<op>==|!=|<=|>=|\*\*|//|[^\sA-Za-z0-9_])"
 )
-_OPENERS = {
-    tag: f"end{tag}" for tag in ("if", "for", "macro", "block", "with", "filter", "call", "raw")
-}
-_SET_BLOCK_END = "endset"
 
 
 @attrs.frozen
@@ -47,7 +44,9 @@ class Read:
     root: str
     path: tuple[str, ...]
     guarded: bool
-    how: str  # "$", "@", "@?", "jinja", or "local" (a loop variable or a Jinja global)
+    #: "$", "@", "@?", "jinja"; "local" (a loop or `set` variable) or "global" (a Jinja
+    #: global such as `range`, unless an input of that name is declared)
+    how: str
     line: int
     #: an ``@`` block sigil that does not stand alone on its line
     inline_block: bool = False
@@ -62,9 +61,13 @@ class TemplateScan:
     reads: tuple[Read, ...]
     errors: tuple[str, ...]
 
-    def roots(self) -> set[str]:
-        """The names read that may be inputs (loop variables and Jinja globals left out)."""
-        return {read.root for read in self.reads if read.how != "local"}
+    def input_reads(self, declared: frozenset[str]) -> list[Read]:
+        """The reads of inputs: loop variables left out, Jinja globals unless declared."""
+        return [
+            read
+            for read in self.reads
+            if read.how != "local" and (read.how != "global" or read.root in declared)
+        ]
 
 
 def scan_template(text: str) -> TemplateScan:
@@ -104,20 +107,33 @@ def _alone_on_line(text: str, match: re.Match[str]) -> bool:
     return not text[start : match.start()].strip() and not text[match.end() : end].strip()
 
 
+@attrs.frozen
+class _Frame:
+    """An open block: the tag that closes it, and the scope to restore when it closes."""
+
+    end: str
+    guards: frozenset[str]
+    local: frozenset[str]
+    #: names the block defines for what follows it (``{% set x %}…{% endset %}``, a macro)
+    defines: frozenset[str] = frozenset()
+
+
+_TAG = re.compile(r"^\s*([a-z_]+)(.*)$", re.DOTALL)
+_ASSIGNED = re.compile(rf"({_SEGMENT})\s*=(?!=)")
+#: Tags that reach other files: the sandbox has none to give (Pipelex refuses them too).
+_FILE_TAGS = frozenset({"include", "extends", "import", "from"})
+
+
 def _scan_jinja(text: str, errors: list[str], regions: list[_Region]) -> Iterator[Read]:
-    stack: list[tuple[str, frozenset[str], frozenset[str]]] = []  # (end tag, guards, locals)
+    stack: list[_Frame] = []
     guards: frozenset[str] = frozenset()
     local: frozenset[str] = frozenset()
     raw = False
     position = 0
     for match in _BLOCK.finditer(text):
-        between = text[position : match.start()]
         if not raw:
             regions.append(_Region(position, match.start(), guards, local))
         position = match.end()
-        if not raw and ("{{" in between or "{%" in between):
-            line = text.count("\n", 0, match.start()) + 1
-            errors.append(f"line {line}: an unclosed `{{{{` or `{{%`")
         line = text.count("\n", 0, match.start()) + 1
         statement = match["stmt"]
         if raw:
@@ -129,62 +145,73 @@ def _scan_jinja(text: str, errors: list[str], regions: list[_Region]) -> Iterato
             continue
         if statement is None:
             continue  # a comment
-        words = statement.split(None, 1)
-        if not words:
-            errors.append(f"line {line}: an empty `{{% %}}` tag")
-            continue
-        tag, rest = words[0], (words[1] if len(words) > 1 else "")
+        parsed = _TAG.match(statement.strip("+-").strip())
+        if parsed is None:
+            continue  # not a tag: the syntax check reports it
+        tag, rest = parsed.group(1), parsed.group(2).strip()
         if tag == "raw":
             raw = True
-            continue
-        if tag in ("if", "elif"):
+        elif tag in _FILE_TAGS:
+            errors.append(
+                f"line {line}: `{{% {tag} %}}` reaches another template file, which a bundle's "
+                "templates cannot do: write the text in place"
+            )
+        elif tag in ("if", "elif"):
             names = _names_in(rest)
             # a read in the condition is the presence test itself
             yield from _expression_reads(rest, guards | names, local, line)
             if tag == "if":
-                stack.append(("endif", guards, local))
-            elif not stack or stack[-1][0] != "endif":
-                errors.append(f"line {line}: `elif` outside an `if` block")
-                continue
-            guards = stack[-1][1] | names
+                stack.append(_Frame("endif", guards, local))
+            if stack:
+                guards = stack[-1].guards | names
         elif tag == "else":
-            if not stack:
-                errors.append(f"line {line}: `else` outside a block")
-                continue
-            guards = stack[-1][1]
+            if stack:
+                guards = stack[-1].guards
         elif tag == "for":
             target, _, source = rest.partition(" in ")
-            if not source:
-                errors.append(f"line {line}: `for` needs `in`")
-                continue
             yield from _expression_reads(source.split(" if ")[0], guards, local, line)
-            stack.append(("endfor", guards, local))
+            stack.append(_Frame("endfor", guards, local))
             local = local | _names_in(target) | {"loop"}
         elif tag == "set":
             target, equals, value = rest.partition("=")
-            yield from _expression_reads(value, guards, local, line)
-            if not equals:
-                stack.append((_SET_BLOCK_END, guards, local))
-            local = local | _names_in(target)
-        elif tag in _OPENERS:
-            if tag == "macro":
-                local = local | _names_in(rest)
-            else:
+            names = _names_in(target)
+            if equals:
+                yield from _expression_reads(value, guards, local, line)
+                local = local | names
+            else:  # `{% set x %}…{% endset %}`: x exists once the block closes
+                stack.append(_Frame("endset", guards, local, names))
+        elif tag == "macro":
+            name, _, params = rest.partition("(")
+            defined = _names_in(name)
+            stack.append(_Frame("endmacro", guards, local, defined))
+            local = local | defined | _names_in(params) | {"varargs", "kwargs", "caller"}
+        elif tag == "call":
+            params = ""
+            if rest.startswith("("):
+                params, _, rest = rest[1:].partition(")")
+            yield from _expression_reads(rest, guards, local, line)
+            stack.append(_Frame("endcall", guards, local))
+            local = local | _names_in(params)
+        elif tag == "with":
+            assigned = frozenset(_ASSIGNED.findall(rest))
+            yield from _expression_reads(_ASSIGNED.sub(" ", rest), guards, local, line)
+            stack.append(_Frame("endwith", guards, local))
+            local = local | assigned
+        elif tag == "filter":
+            _, _, arguments = rest.partition("(")  # the filter's name is not a read
+            yield from _expression_reads(arguments, guards, local, line)
+            stack.append(_Frame("endfilter", guards, local))
+        elif tag in ("block", "autoescape"):
+            if tag == "autoescape":
                 yield from _expression_reads(rest, guards, local, line)
-            stack.append((_OPENERS[tag], guards, local))
+            stack.append(_Frame(f"end{tag}", guards, local))
         elif tag.startswith("end"):
-            if not stack or stack[-1][0] != tag:
-                errors.append(f"line {line}: `{tag}` closes no open block")
-                continue
-            _, guards, local = stack.pop()
+            if stack and stack[-1].end == tag:
+                frame = stack.pop()
+                guards, local = frame.guards, frame.local | frame.defines
         else:
             yield from _expression_reads(rest, guards, local, line)
-    tail = text[position:]
     regions.append(_Region(position, len(text), guards, local))
-    if not raw and ("{{" in tail or "{%" in tail):
-        errors.append("an unclosed `{{` or `{%`")
-    for end_tag, _, _ in reversed(stack):
-        errors.append(f"a block is never closed: `{{% {end_tag} %}}` is missing")
 
 
 def _names_in(text: str) -> frozenset[str]:
@@ -221,12 +248,15 @@ def _expression_reads(
         ):
             path.append(tokens[cursor + 1][1])
             cursor += 2
-        if value not in local and value not in _JINJA_GLOBALS:
-            guarded = value in guards or value in inline_guards
-            yield Read(value, tuple(path), guarded, "jinja", line)
-        elif any(segment.startswith("_") for segment in path):
+        guarded = value in guards or value in inline_guards
+        if value in local:
             # not an input, but a private attribute read through it is refused all the same
             yield Read(value, tuple(path), True, "local", line)
+        elif value in _JINJA_GLOBALS:
+            # an input when one is declared under that name, else Jinja's own
+            yield Read(value, tuple(path), guarded, "global", line)
+        else:
+            yield Read(value, tuple(path), guarded, "jinja", line)
         index = cursor
     return
 
@@ -255,3 +285,53 @@ def _inside_call(tokens: list[tuple[str, str]], index: int) -> bool:
                 return True
             depth -= 1
     return False
+
+
+_RAW = re.compile(r"\{%-?\s*raw\s*-?%\}.*?\{%-?\s*endraw\s*-?%\}", re.DOTALL)
+_SHORTHAND_OR_ESCAPE = re.compile(f"@@|{_SHORTHAND.pattern}")
+
+
+def expand_shorthands(text: str, names: frozenset[str] | None = None) -> str:
+    """``$x`` -> ``{{ x|format() }}``, ``@x`` -> ``{{ x|tag("x") }}``, ``@?x`` guarded, ``@@`` -> @.
+
+    Nothing inside a Jinja tag or a ``{% raw %}`` block changes. With ``names`` (the values a
+    render has), an ``@word`` that is not alone on its line and names none of them stays
+    text: an @-handle, a CSS at-rule, as validation reads it.
+    """
+    spans = [(m.start(), m.end()) for m in _BLOCK.finditer(text)]
+    spans += [(m.start(), m.end()) for m in _RAW.finditer(text)]
+
+    def replace(match: re.Match[str]) -> str:
+        if any(start <= match.start() < end for start, end in spans):
+            return match.group()
+        if match.group() == "@@":
+            return "@"  # an escaped at sign
+        sigil, path, dot = match["sigil"], match["path"], match["dot"] or ""
+        if sigil == "$":
+            return f"{{{{ {path}|format() }}}}{dot}"
+        root = path.split(".", 1)[0]
+        if names is not None and root not in names and not _alone_on_line(text, match):
+            return match.group()
+        tagged = f'{{{{ {path}|tag("{path}") }}}}'
+        if sigil == "@?":
+            return f"{{% if {path} %}}{tagged}{{% endif %}}{dot}"
+        return f"{tagged}{dot}"
+
+    return _SHORTHAND_OR_ESCAPE.sub(replace, text)
+
+
+def jinja_syntax_errors(text: str) -> list[str]:
+    """What Jinja2 itself says of a template's syntax, for a template that uses raw Jinja.
+
+    Only then is Jinja2 imported (about 10 ms): a template of shorthands alone expands to
+    syntax that is always valid, so checking it would cost start-up for nothing.
+    """
+    if "{{" not in text and "{%" not in text and "{#" not in text:
+        return []
+    import jinja2  # deferred: see above
+
+    try:
+        jinja2.Environment().parse(expand_shorthands(text))
+    except jinja2.TemplateSyntaxError as exc:
+        return [f"line {exc.lineno}: not valid Jinja2: {exc.message}"]
+    return []
