@@ -105,12 +105,31 @@ def _parse_json(text: str, where: str) -> Any:
 
 
 def _as_inputs(data: Any, where: str) -> dict[str, Any]:
+    if _has_non_finite(data):
+        raise PipelexUsageError(
+            f"{where} holds a number too large for JSON (an infinity).",
+            "Write the number within range, or as a string if it is text.",
+        )
     if not isinstance(data, dict):
         raise PipelexUsageError(
             f"{where} must hold a JSON object of input name -> value.",
             "`pipelex inputs` prints one to start from.",
         )
     return data
+
+
+def _has_non_finite(value: Any) -> bool:
+    """``1e400`` parses as an infinity, which JSON cannot hold (iteratively: any depth)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            return True
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
 
 
 def _read_inputs_path(path: Path) -> dict[str, Any]:

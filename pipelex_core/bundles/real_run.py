@@ -14,6 +14,7 @@ from typing import Any
 
 from pipelex_core.bundles.check import CheckedLibrary
 from pipelex_core.bundles.execution import SPECIAL_OUTCOMES, Absent, Outcome, Walk
+from pipelex_core.bundles.fields import Field
 from pipelex_core.bundles.flow_rules import controller_targets
 from pipelex_core.bundles.model_uses import MODEL_OPERATORS
 from pipelex_core.bundles.pipe_specs import PipeSpec
@@ -159,13 +160,34 @@ class RealStrategy:
                     found = {str(_key_of(item, key)): item for item in found}
                 built[name] = fit_field(found, field)
             elif "template" in blueprint:
-                built[name] = render_template(
+                text = render_template(
                     str(blueprint["template"]), _context(walk, spec, memory), index=walk.index
                 )
+                built[name] = _typed_text(walk, spec, name, text, field)
             else:
                 sub = field.concept if field is not None else None
                 built[name] = self._build(walk, spec, memory, blueprint, sub)
         return built
+
+
+def _typed_text(walk: Walk, spec: PipeSpec, name: str, text: str, field: Field | None) -> Any:
+    """A rendered construct field, as the value its field type holds."""
+    kind = field.kind if field is not None else "text"
+    try:
+        if kind == "integer":
+            return int(text.strip())
+        if kind == "number":
+            return float(text.strip())
+    except ValueError:
+        walk.fail(spec, f"construct field {name!r} is a {kind}, but its template gave {text!r}")
+    if kind == "boolean":
+        lowered = text.strip().lower()
+        if lowered not in ("true", "false", "yes", "no"):
+            walk.fail(
+                spec, f"construct field {name!r} is a boolean, but its template gave {text!r}"
+            )
+        return lowered in ("true", "yes")
+    return text
 
 
 def _key_of(item: Any, key: str) -> Any:

@@ -136,6 +136,8 @@ class Rendered:
         concept = None
         fields = self._index.fields_of(self._concept) if self._concept else None
         if fields is not None and name in fields:
+            if fields[name].kind == "dict":
+                return value[name]  # a plain mapping: .items(), |dictsort, loops work on it
             concept, _ = fields[name].value_concept()
         return wrap(value[name], concept, self._index)
 
@@ -335,7 +337,19 @@ def environment(category: str, style: Style, index: ConceptIndex) -> jinja2.Envi
     env.filters["tag"] = tag_filter
     env.filters["escape_script_tag"] = escape_script_tag
     env.globals["namespace"] = _namespace
+    env.policies["json.dumps_function"] = _dumps
     return env
+
+
+def _dumps(value: Any, **kwargs: Any) -> str:
+    """``|tojson``: a working-memory value as the JSON of its content."""
+    return json.dumps(value, default=_plain_json, **kwargs)
+
+
+def _plain_json(value: Any) -> Any:
+    if isinstance(value, Rendered):
+        return None if isinstance(value._value, Absent) else value._value
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def render_template(
