@@ -13,6 +13,7 @@ import attrs
 
 from pipelex_core.bundles.concept_index import ConceptIndex, build_concept_index
 from pipelex_core.bundles.flow_rules import FlowChecker, controller_targets
+from pipelex_core.bundles.graphs import find_cycles
 from pipelex_core.bundles.library import Bundle, Library, Pipe
 from pipelex_core.bundles.manifest import Manifest, find_manifest, load_manifest
 from pipelex_core.bundles.model_uses import ModelUse, model_uses
@@ -198,41 +199,12 @@ def _check_cycles(registry: PipeRegistry, problems: list[Problem]) -> None:
             if isinstance(resolved, PipeSpec):
                 targets.append(f"{resolved.domain}.{resolved.code}")
         edges[key] = targets
-    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
-    reported: set[frozenset[str]] = set()
-    for start in edges:
-        if state.get(start):
-            continue
-        # iterative depth-first search: deep chains must not hit the recursion limit
-        stack: list[tuple[str, int]] = [(start, 0)]
-        path: list[str] = []
-        state[start] = 1
-        path.append(start)
-        while stack:
-            node, position = stack[-1]
-            targets = edges.get(node, [])
-            if position < len(targets):
-                stack[-1] = (node, position + 1)
-                callee = targets[position]
-                if state.get(callee) == 1:
-                    cycle = [*path[path.index(callee) :], callee]
-                    members = frozenset(cycle)
-                    if members not in reported:
-                        reported.add(members)
-                        spec = specs[callee]
-                        problems.append(
-                            spec.problem(
-                                "circular_dependency_error",
-                                "controllers call each other in a circle: "
-                                + " -> ".join(specs[k].code for k in cycle)
-                                + "; break the cycle",
-                            )
-                        )
-                elif state.get(callee) is None:
-                    state[callee] = 1
-                    path.append(callee)
-                    stack.append((callee, 0))
-            else:
-                stack.pop()
-                path.pop()
-                state[node] = 2
+    for cycle in find_cycles(edges):
+        problems.append(
+            specs[cycle[0]].problem(
+                "circular_dependency_error",
+                "controllers call each other in a circle: "
+                + " -> ".join(specs[key].code for key in cycle)
+                + "; break the cycle",
+            )
+        )

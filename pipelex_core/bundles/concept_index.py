@@ -8,12 +8,14 @@ dependency's concept, which is opaque offline (accepted wherever a concept is ex
 from __future__ import annotations
 
 import datetime
+import keyword
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
 
 from pipelex_core.bundles.fields import FIELD_TYPES, Field
+from pipelex_core.bundles.graphs import find_cycles
 from pipelex_core.bundles.library import Bundle
 from pipelex_core.bundles.manifest import Manifest, unresolved_dependency
 from pipelex_core.bundles.natives import (
@@ -137,6 +139,7 @@ def build_concept_index(
     for bundle, code, definition in pending:
         _complete(bundle, code, definition, index, problems)
     _report_cycles(index, problems)
+    _report_holding_cycles(index, problems)
     return index
 
 
@@ -302,6 +305,10 @@ def _field(
     found: list[str] = []
     if name.startswith("_"):
         found.append("field names starting with `_` are reserved")
+    elif not name.isidentifier() or keyword.iskeyword(name):
+        found.append("a field name is an identifier (letters, digits, `_`), never a keyword")
+    elif name.startswith("model_"):
+        found.append("field names starting with `model_` are reserved by the structure's model")
     if isinstance(blueprint, str):
         if found:
             _report_field(bundle, where, found, problems)
@@ -352,6 +359,8 @@ def _field(
         found.append('`concept_ref` goes only with `type = "concept"`')
     if kind == "dict" and not (blueprint.get("key_type") and blueprint.get("value_type")):
         found.append('`type = "dict"` needs both `key_type` and `value_type`')
+    elif kind == "dict" and blueprint.get("key_type") not in ("text", "str"):
+        found.append('a dict\'s keys are text: write key_type = "text"')
     if item_kind is not None and kind != "list":
         found.append('`item_type` goes only with `type = "list"`')
     if item_kind is not None and str(item_kind) not in FIELD_TYPES - {"list"}:
@@ -395,6 +404,32 @@ def _report_field(bundle: Bundle, where: str, found: list[str], problems: list[P
     problems.append(
         Problem(bundle.file, None, "concept_field_invalid", f"{where}: {'; '.join(found)}")
     )
+
+
+def _report_holding_cycles(index: ConceptIndex, problems: list[Problem]) -> None:
+    """A concept may not hold itself, directly or through others: its value would never end."""
+    holds: dict[str, list[str]] = {}
+    for key, concept in index.concepts.items():
+        if concept.native or not concept.fields:
+            continue
+        held = []
+        for field in concept.fields.values():
+            target = field.concept if field.kind == "concept" else field.item_concept
+            if target is not None and target in index.concepts:
+                held.append(target)
+        holds[key] = held
+    for cycle in find_cycles(holds):
+        concept = index.concepts[cycle[0]]
+        problems.append(
+            Problem(
+                concept.file or "",
+                None,
+                "concept_field_invalid",
+                "concepts hold each other in a circle through their fields: "
+                + " -> ".join(index.concepts[key].code for key in cycle)
+                + "; break it (hold an identifier instead, or a list of another concept)",
+            )
+        )
 
 
 def _report_cycles(index: ConceptIndex, problems: list[Problem]) -> None:
