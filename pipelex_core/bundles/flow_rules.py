@@ -388,6 +388,13 @@ class FlowChecker:
                 "binding_step_invalid",
                 f"{where}: unknown field(s) {', '.join(extra)}: {hint}",
             )
+        nb_output = step.get("nb_output")
+        if nb_output is not None and (
+            isinstance(nb_output, bool) or not isinstance(nb_output, int) or nb_output < 1
+        ):
+            self._report(spec, "pipe_field_invalid", f"{where}: `nb_output` is a whole number >= 1")
+        if "multiple_output" in step and not isinstance(step["multiple_output"], bool):
+            self._report(spec, "pipe_field_invalid", f"{where}: `multiple_output` is true or false")
         if "nb_output" in step and "multiple_output" in step:
             self._report(
                 spec,
@@ -592,6 +599,13 @@ class FlowChecker:
                 continue
             value = self._pipe_step(spec, branch, dict(memory), where, "parallel")
             result = branch.get("result")
+            if isinstance(result, str) and result in produced:
+                self._report(
+                    spec,
+                    "pipe_field_invalid",
+                    f"{where}: another branch already stores its result as {result!r}: each "
+                    "branch's result name is unique within the PipeParallel",
+                )
             if value is not None and isinstance(result, str):
                 produced[result] = value
         self._parallel_output(spec, produced)

@@ -7,7 +7,8 @@ input, and (all but PipeJudge) read every input it declares.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from pipelex_core.bundles.concept_index import ConceptIndex
@@ -122,6 +123,7 @@ def check_common_fields(spec: PipeSpec, problems: list[Problem]) -> None:
     kind = spec.type or ""
     if not isinstance(spec.table.get("description"), str):
         problems.append(spec.problem("pipe_field_missing", "every pipe needs a `description`"))
+    _check_field_shapes(spec, problems)
     allowed = TYPE_FIELDS.get(kind)
     if allowed is None:
         return  # PipeDocGen: its fields are not documented in the language
@@ -136,6 +138,67 @@ def check_common_fields(spec: PipeSpec, problems: list[Problem]) -> None:
                 + f" (its fields: {', '.join(sorted(COMMON_FIELDS | allowed))})",
             )
         )
+
+
+def _is_bool(value: Any) -> bool:
+    return isinstance(value, bool)
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _is_positive(value: Any) -> bool:
+    return _is_count(value) and value >= 1
+
+
+def _is_strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _is_iso_date(value: Any) -> bool:
+    return isinstance(value, str) and bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", value))
+
+
+def _one_of(*allowed: str) -> Callable[[Any], bool]:
+    return lambda value: isinstance(value, str) and value in allowed
+
+
+#: The shape each typed pipe field has, and how to say it.
+FIELD_SHAPES: Mapping[str, tuple[Callable[[Any], bool], str]] = {
+    "add_each_output": (_is_bool, "true or false"),
+    "is_raw": (_is_bool, "true or false"),
+    "page_views": (_is_bool, "true or false"),
+    "page_image_captions": (_is_bool, "true or false"),
+    "render_js": (_is_bool, "true or false"),
+    "include_raw_html": (_is_bool, "true or false"),
+    "include_images": (_is_bool, "true or false"),
+    "include_inline_citations": (_is_bool, "true or false"),
+    "page_views_dpi": (_is_positive, "a whole number >= 1"),
+    "max_page_images": (_is_count, "a whole number >= 0"),
+    "max_results": (_is_positive, "a whole number >= 1"),
+    "include_domains": (_is_strings, "a list of domain names"),
+    "exclude_domains": (_is_strings, "a list of domain names"),
+    "from_date": (_is_iso_date, 'a "YYYY-MM-DD" string'),
+    "to_date": (_is_iso_date, 'a "YYYY-MM-DD" string'),
+    "seed": (lambda v: _is_count(v) or v == "auto", 'a whole number or "auto"'),
+    "background": (_one_of("transparent", "opaque", "auto"), "transparent, opaque or auto"),
+    "output_format": (_one_of("png", "jpeg", "webp"), "png, jpeg or webp"),
+    "target_format": (
+        _one_of("plain", "markdown", "html", "json", "mermaid"),
+        "plain, markdown, html, json or mermaid",
+    ),
+    "add_alias_from_expression_to": (lambda v: isinstance(v, str), "a name"),
+}
+
+
+def _check_field_shapes(spec: PipeSpec, problems: list[Problem]) -> None:
+    for name, value in spec.table.items():
+        shape = FIELD_SHAPES.get(name)
+        if shape is not None and not shape[0](value):
+            problems.append(
+                spec.problem("pipe_field_invalid", f"`{name}` is {shape[1]}, not {value!r}")
+            )
 
 
 def _unknown_field_hint(kind: str, name: str) -> str:
