@@ -27,6 +27,14 @@ SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$"
 )
 PACKAGE_NAME = re.compile(r"^[a-z][a-z0-9_-]{1,24}$")
+_CONSTRAINT_PART = re.compile(
+    r"^\s*(\^|~|>=|<=|>|<|==|!=|=)?\s*(\d+|\*|x|X)(\.(\d+|\*|x|X)){0,2}(-[0-9A-Za-z.-]+)?\s*$"
+)
+
+
+def is_version_constraint(text: object) -> bool:
+    """``^1.2``, ``>=1.0, <2``, ``1.x``, ``*``: the constraint forms manifests use."""
+    return isinstance(text, str) and all(_CONSTRAINT_PART.match(part) for part in text.split(","))
 
 
 @attrs.frozen
@@ -77,8 +85,7 @@ def load_manifest(path: Path, problems: list[Problem]) -> Manifest | None:
         if (
             not isinstance(spec, dict)
             or not ADDRESS.match(str(spec.get("address", "")))
-            or not isinstance(spec.get("version"), str)
-            or not spec["version"].strip()
+            or not is_version_constraint(spec.get("version"))
         ):
             bad(
                 f"dependency {alias!r} needs an `address` such as github.com/org/repo "
@@ -124,6 +131,22 @@ def _check_package(package: Mapping[str, Any], bad: Any) -> None:
     main_pipe = package.get("main_pipe")
     if main_pipe is not None and (not isinstance(main_pipe, str) or not SNAKE.match(main_pipe)):
         bad(f"[package] main_pipe {main_pipe!r} is not a pipe code (snake_case)")
+    display = package.get("display_name")
+    if display is not None and (
+        not isinstance(display, str)
+        or not display.strip()
+        or len(display) > 128
+        or any(ord(c) < 32 for c in display)
+    ):
+        bad("[package] display_name is a non-blank line of at most 128 characters")
+    authors = package.get("authors")
+    if authors is not None and (
+        not isinstance(authors, list) or not all(isinstance(a, str) for a in authors)
+    ):
+        bad('[package] authors is a list of names, e.g. authors = ["Ada <ada@example.com>"]')
+    mthds = package.get("mthds_version")
+    if mthds is not None and not is_version_constraint(mthds):
+        bad(f'[package] mthds_version {mthds!r} is not a version constraint such as ">=1.0"')
 
 
 def _export_tables(table: Any, prefix: str = "") -> Iterable[tuple[str, Mapping[str, Any]]]:
