@@ -717,6 +717,9 @@ class FlowChecker:
         else:
             targets.append(("default_outcome", table["default_outcome"]))
         memory = self._memory(spec, "condition")
+        alias = table.get("add_alias_from_expression_to")
+        if isinstance(alias, str):  # stored once the expression is evaluated: outcomes see it
+            memory[alias] = Value("native.Text", False, False, f"the expression of {spec.code!r}")
         can_continue = False
         for where, reference in targets:
             if isinstance(reference, str) and reference in SPECIAL_OUTCOMES:

@@ -18,6 +18,8 @@ from typing import Any
 import attrs
 
 from pipelex_core.bundles.check import CheckedLibrary
+from pipelex_core.bundles.concept_index import ConceptIndex
+from pipelex_core.bundles.fields import Field
 from pipelex_core.bundles.pipe_specs import PipeSpec, Slot
 from pipelex_core.bundles.refs import Presence, parse_concept_ref
 from pipelex_core.bundles.samples import light_example, native_code, to_content
@@ -252,22 +254,86 @@ def _shape_problem(checked: CheckedLibrary, spec: InputSpec, value: Any) -> str 
 
 
 def _item_problem(checked: CheckedLibrary, spec: InputSpec, value: Any) -> str | None:
-    native = native_code(checked.index, spec.slot.concept)
-    if isinstance(value, float) and not math.isfinite(value):
-        return "non-finite numbers are not JSON"
-    if isinstance(value, dict):
-        return None  # content form or a structured concept's fields
+    return value_problem(checked.index, spec.slot.concept, value, depth=0)
+
+
+#: The content key of each native a light value shapes, and what that value is.
+_NATIVE_SHAPES: dict[str, tuple[str, str]] = {
+    "Text": ("text", "a string"),
+    "Number": ("number", "a number"),
+    "YesNo": ("yes_no", "true or false"),
+    "Date": ("date", "an ISO date string"),
+    "Time": ("time", "an ISO time string"),
+    "Image": ("url", "a URL or a file path"),
+    "Document": ("url", "a URL or a file path"),
+}
+_FIELD_VALUES: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "text": (str, "a string"),
+    "choices": (str, "one of its choices"),
+    "integer": (int, "a whole number"),
+    "number": ((int, float), "a number"),
+    "boolean": (bool, "true or false"),
+    "date": (str, "an ISO date string"),
+    "datetime": (str, "an ISO date-time string"),
+    "time": (str, "an ISO time string"),
+    "list": (list, "a list"),
+    "dict": (dict, "an object"),
+}
+
+
+def value_problem(index: ConceptIndex, concept: str | None, value: Any, depth: int) -> str | None:
+    """Why ``value`` cannot be a ``concept``, or None: a light value or its content form."""
+    if depth > 32:
+        return "is nested too deeply"
+    native = native_code(index, concept)
+    fields = index.fields_of(concept) if concept else None
+    if native is None and fields:
+        if not isinstance(value, dict):
+            return f"expects an object of the concept's fields, got {json.dumps(value)}"
+        return _fields_problem(index, fields, value, depth)
+    if native in _NATIVE_SHAPES or (native is None and not fields):
+        key, what = _NATIVE_SHAPES[native or "Text"]
+        if isinstance(value, dict):
+            return None if key in value else f"expects {what}, or an object with {key!r}"
+        if not _is_light(native or "Text", value):
+            return f"expects {what}, got {json.dumps(value)}"
+    return None  # the other natives are read by their own shape
+
+
+def _is_light(native: str, value: Any) -> bool:
     if native == "Number":
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return f"expects a number, got {json.dumps(value)}"
-    elif native == "YesNo":
-        if not isinstance(value, bool):
-            return f"expects true or false, got {json.dumps(value)}"
-    elif native in ("Text", "Date", "Time", "Image", "Document") or (
-        native is None and not checked.index.fields_of(spec.slot.concept or "")
-    ):
-        if not isinstance(value, str):
-            return f"expects a string, got {json.dumps(value)}"
-    elif native is None:
-        return "expects an object of the concept's fields"
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if native == "YesNo":
+        return isinstance(value, bool)
+    return isinstance(value, str)
+
+
+def _fields_problem(
+    index: ConceptIndex, fields: Mapping[str, Field], value: Mapping[str, Any], depth: int
+) -> str | None:
+    for name, field in fields.items():
+        item = value.get(name)
+        if item is None:
+            if field.required:
+                return f"field {name!r} is required"
+            continue
+        problem = _field_value_problem(index, field, item, depth)
+        if problem is not None:
+            return f"field {name!r} {problem}"
+    return None
+
+
+def _field_value_problem(index: ConceptIndex, field: Field, value: Any, depth: int) -> str | None:
+    if field.kind == "concept":
+        return value_problem(index, field.concept, value, depth + 1)
+    expected, what = _FIELD_VALUES.get(field.kind, (object, "a value"))
+    if not isinstance(value, expected) or (field.kind != "boolean" and isinstance(value, bool)):
+        return f"expects {what}, got {json.dumps(value)}"
+    if field.kind == "choices" and field.choices and value not in field.choices:
+        return f"expects one of {', '.join(repr(c) for c in field.choices)}, got {value!r}"
+    if field.kind == "list" and field.item_kind == "concept" and isinstance(value, list):
+        for item in value:
+            problem = value_problem(index, field.item_concept, item, depth + 1)
+            if problem is not None:
+                return f"item {problem}"
     return None
