@@ -73,3 +73,35 @@ def test_models_of_an_unknown_backend_is_a_usage_error(cli: Cli) -> None:
     assert completed.code == 2
     assert "No enabled backend is named 'nope'" in completed.envelope["error"]["message"]
     assert "openai" in completed.envelope["error"]["hint"]
+
+
+def test_deep_structures_are_refused_clearly_and_hide_nothing(cli: Cli, tmp_path: Path) -> None:
+    depth = 5_000
+    nested = tmp_path / "nested.mthds"
+    nested.write_text('domain = "x"\nv = ' + "{ a = " * depth + "1" + " }" * depth + "\n")
+    broken = tmp_path / "other.mthds"
+    broken.write_text('domain = "Other"\n')
+    completed = cli.agent("validate", str(tmp_path))
+    assert completed.code == 1, completed.stdout
+    problems = {(Path(p["file"]).name, p["code"]) for p in completed.envelope["error"]["problems"]}
+    assert problems == {("nested.mthds", "toml_invalid"), ("other.mthds", "domain_invalid")}
+
+
+def test_a_3000_deep_chain_validates_and_a_run_refuses_it_cleanly(cli: Cli, tmp_path: Path) -> None:
+    steps = 3_000
+    lines = ['domain = "deep"', 'main_pipe = "p0"']
+    for i in range(steps):
+        callee = f"p{i + 1}" if i < steps - 1 else "leaf"
+        lines += [
+            f"[pipe.p{i}]",
+            'type = "PipeSequence"\ndescription = "d"\ninputs = { t = "Text" }\noutput = "Text"',
+            f'steps = [{{ pipe = "{callee}", result = "r" }}]',
+        ]
+    lines += ['[pipe.leaf]\ntype = "PipeCompose"\ndescription = "d"', 'inputs = { t = "Text" }']
+    lines += ['output = "Text"\ntemplate = "$t"']
+    bundle = tmp_path / "chain.mthds"
+    bundle.write_text("\n".join(lines) + "\n")
+    assert cli.agent("validate", str(bundle)).code == 0
+    run = cli.agent("run", str(bundle), "--inputs", '{"t": "x"}')
+    assert run.code == 1
+    assert "nests pipes too deeply" in run.envelope["error"]["message"]

@@ -28,6 +28,9 @@ UNTYPED = Value(None, False, False, "a step reported above")
 #: name nothing holds may be that one, so it is not reported again.
 UNKNOWN_NAMES = "*"
 
+#: How deep nested sequences are followed for what they store in their caller's memory.
+MAX_NESTING = 64
+
 SPECIAL_OUTCOMES = frozenset({"continue", "fail"})
 PIPE_STEP_FIELDS = frozenset(
     {"pipe", "result", "nb_output", "multiple_output", "batch_over", "batch_as"}
@@ -452,6 +455,8 @@ class FlowChecker:
         """
         if target.code in seen:
             return {}
+        if len(seen) > MAX_NESTING:
+            return {UNKNOWN_NAMES: UNTYPED}  # too deep to follow: later reads are not reported
         seen = seen | {target.code}
         if target.type == "PipeParallel":
             if target.table.get("add_each_output") is True:

@@ -16,6 +16,8 @@ import attrs
 from pipelex_core.bundles.problems import Problem
 
 BUNDLE_SUFFIX = ".mthds"
+#: No bundle is this large; reading stops there instead of filling the memory.
+MAX_BUNDLE_BYTES = 64 * 1024 * 1024
 
 
 @attrs.frozen
@@ -115,12 +117,26 @@ def _parse(file: Path, problems: list[Problem]) -> Bundle | None:
     name = str(file)
     try:
         # utf-8-sig: a byte-order mark some editors write is not part of the TOML
-        document = tomllib.loads(file.read_text(encoding="utf-8-sig"))
+        with file.open("rb") as handle:
+            raw = handle.read(MAX_BUNDLE_BYTES + 1)
+        if len(raw) > MAX_BUNDLE_BYTES:
+            problems.append(
+                Problem(name, None, "toml_invalid", "is larger than 64 MiB: not a bundle")
+            )
+            return None
+        document = tomllib.loads(raw.decode("utf-8-sig"))
     except tomllib.TOMLDecodeError as exc:
         problems.append(Problem(name, None, "toml_invalid", f"invalid TOML: {exc}"))
         return None
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(Problem(name, None, "toml_invalid", f"cannot be read: {exc}"))
+        return None
+    except RecursionError:
+        problems.append(
+            Problem(
+                name, None, "toml_invalid", "its tables or arrays are nested too deeply to read"
+            )
+        )
         return None
     pipes_table = document.get("pipe", {})
     pipes: list[Pipe] = []
