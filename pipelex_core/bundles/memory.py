@@ -83,3 +83,38 @@ def walk_path(
         maybe_absent = maybe_absent or field.may_be_absent
         walked.append(segment)
     return Value(concept, is_list, maybe_absent and not is_list, f"binding {path!r}")
+
+
+def content_path_error(
+    root: Value, name: str, segments: list[str], index: ConceptIndex
+) -> str | None:
+    """Why a construct ``from`` path cannot reach anything in ``root``'s declared structure.
+
+    Unlike a binding path, it may read a native's own content field (``text.text``,
+    ``total.number``, ``page.text_and_images.text.text``); once it reaches a plain value, a
+    dict or an untyped value, what follows is not the structure's to say.
+    """
+    concept = root.concept
+    walked = [name]
+    for segment in segments:
+        holder = index.get(concept)
+        if holder is None or holder.is_open:
+            return None
+        fields = index.fields_of(concept) if concept is not None else None
+        if fields is None:
+            return None
+        field = fields.get(segment)
+        here = repr(".".join(walked))
+        if field is None:
+            known = ", ".join(repr(name) for name in fields) or "none"
+            return (
+                f"{here} holds a {index.display(concept)}, which has no field {segment!r}. "
+                f"Its fields are: {known}"
+            )
+        if field.kind not in ("concept", "list") or (
+            field.kind == "list" and field.item_kind != "concept"
+        ):
+            return None  # a plain value: its own attributes are not the structure's
+        concept, _ = field.value_concept()
+        walked.append(segment)
+    return None

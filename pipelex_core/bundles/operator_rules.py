@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from pipelex_core.bundles.concept_index import ConceptIndex
+from pipelex_core.bundles.memory import Value, content_path_error
 from pipelex_core.bundles.pipe_specs import PipeSpec
 from pipelex_core.bundles.problems import Problem
 from pipelex_core.bundles.templates import (
@@ -604,6 +605,7 @@ def _compose(spec: PipeSpec, index: ConceptIndex, problems: list[Problem]) -> No
         problems.append(spec.problem("pipe_field_invalid", "`template` is a string or a table"))
     if isinstance(construct, dict):
         _construct(spec, construct, "construct", templates, reads, problems)
+        _check_from_paths(spec, index, reads, problems)
     elif construct is not None:
         problems.append(spec.problem("pipe_field_invalid", "`construct` is a table of fields"))
     check_reads(spec, templates, problems, extra_reads=reads, must_read_all=True, context=context)
@@ -654,6 +656,24 @@ def _construct(
                 )
         if not has_from and not has_template:
             _construct(spec, value, here, templates, reads, problems)
+
+
+def _check_from_paths(
+    spec: PipeSpec, index: ConceptIndex, reads: Iterable[Read], problems: list[Problem]
+) -> None:
+    """A construct copies what its paths reach: each must exist in the declared structures."""
+    for read in reads:
+        slot = spec.inputs.get(read.root)
+        if slot is None or not read.path:
+            continue
+        root = Value.of_slot(slot, read.root)
+        error = content_path_error(root, read.root, list(read.path), index)
+        if error is not None:
+            problems.append(
+                spec.problem(
+                    "binding_path_unresolved", f"construct `from = {read.dotted!r}`: {error}"
+                )
+            )
 
 
 def _structure(spec: PipeSpec, index: ConceptIndex, problems: list[Problem]) -> None:
