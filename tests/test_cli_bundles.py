@@ -447,3 +447,52 @@ def test_inputs_inline_json_and_never_a_fifo(cli: Cli, tmp_path: Path) -> None:
     completed = cli.agent("run", str(SUMMARIZE), "--dry-run", "--inputs", str(fifo))
     assert completed.code == 2
     assert "is not a regular file" in completed.envelope["error"]["message"]
+
+
+def test_a_pipe_code_shared_by_two_domains_is_named_by_its_domain(cli: Cli, tmp_path: Path) -> None:
+    folder = CASES / "libraries_same_pipe_code_in_two_domains_valid"
+    validated = cli.agent("validate", str(folder))
+    assert validated.envelope["result"]["pipes"] == ["alpha.greet", "beta.greet"]
+    main = cli.agent("run", str(folder), "--inputs", '{"who": "Ann"}')
+    assert main.envelope["result"]["output"] == {"text": "Hi Ann"}
+    ambiguous = cli.agent("run", str(folder), "--pipe", "greet", "--inputs", '{"who": "Ann"}')
+    assert ambiguous.code == 2
+    assert "alpha.greet, beta.greet" in ambiguous.envelope["error"]["message"]
+    qualified = cli.agent("run", str(folder), "--pipe", "alpha.greet", "--inputs", '{"name": "Bo"}')
+    assert qualified.envelope["result"]["output"] == {"text": "Hello Bo"}
+
+
+def test_run_output_is_strict_json(cli: Cli, tmp_path: Path) -> None:
+    bundle = write(
+        tmp_path,
+        "launch.mthds",
+        'domain = "events"\nmain_pipe = "plan"\n'
+        '[concept.Launch]\ndescription = "A launch"\n[concept.Launch.structure]\n'
+        'name = { type = "text", description = "n", required = true }\n'
+        'when = { type = "date", description = "w", required = true }\n'
+        '[pipe.plan]\ntype = "PipeCompose"\ndescription = "Plan"\ninputs = { text = "Text" }\n'
+        'output = "Launch"\n'
+        '[pipe.plan.construct]\nname = { template = "$text" }\nwhen = 2026-01-01\n',
+    )
+    target = tmp_path / "out.json"
+    completed = cli.run("run", str(bundle), "--inputs", '{"text": "Go"}', "--output", str(target))
+    assert completed.code == 0, completed.stderr
+    assert json.loads(target.read_text())["output"] == {"name": "Go", "when": "2026-01-01"}
+
+
+def test_sequences_calling_each_other_twice_validate_in_linear_time(
+    cli: Cli, tmp_path: Path
+) -> None:
+    depth = 40  # each level calls the next twice: 2**40 walks if nothing were remembered
+    lines = ['domain = "chain"', 'main_pipe = "s0"']
+    for i in range(depth):
+        callee = f"s{i + 1}" if i < depth - 1 else "leaf"
+        lines += [
+            f'[pipe.s{i}]\ntype = "PipeSequence"\ndescription = "d"\ninputs = {{ t = "Text" }}',
+            f'output = "Text"\nsteps = [{{ pipe = "{callee}", result = "a" }}, '
+            f'{{ pipe = "{callee}", result = "b" }}]',
+        ]
+    lines += ['[pipe.leaf]\ntype = "PipeCompose"\ndescription = "d"\ninputs = { t = "Text" }']
+    lines += ['output = "Text"\ntemplate = "$t"']
+    bundle = write(tmp_path, "chain.mthds", "\n".join(lines) + "\n")
+    assert cli.agent("validate", str(bundle)).code == 0

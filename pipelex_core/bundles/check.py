@@ -7,14 +7,14 @@ stage reads what the earlier ones resolved, and a fault is reported once, where 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 import attrs
 
 from pipelex_core.bundles.concept_index import ConceptIndex, build_concept_index
 from pipelex_core.bundles.flow_rules import FlowChecker, controller_targets
 from pipelex_core.bundles.graphs import find_cycles
-from pipelex_core.bundles.library import Bundle, Library, Pipe
+from pipelex_core.bundles.library import Bundle, Library
 from pipelex_core.bundles.manifest import Manifest, find_manifest, load_manifest
 from pipelex_core.bundles.model_uses import ModelUse, model_uses
 from pipelex_core.bundles.operator_rules import check_common_fields, check_operator
@@ -36,16 +36,28 @@ class CheckedLibrary:
     registry: PipeRegistry
     model_uses: tuple[ModelUse, ...]
 
-    @property
-    def pipes(self) -> Mapping[str, Pipe]:
-        return {code: spec.pipe for code, spec in self.registry.codes().items()}
+    def pipe_names(self) -> list[str]:
+        """Every pipe, by code; as ``domain.code`` where two domains share the code."""
+        shared = {code for code, specs in self.registry.by_code.items() if len(specs) > 1}
+        return sorted(
+            f"{spec.domain}.{spec.code}" if spec.code in shared else spec.code
+            for spec in self.registry
+        )
 
-    @property
-    def specs(self) -> Mapping[str, PipeSpec]:
-        return self.registry.codes()
+    def find(self, name: str) -> list[PipeSpec]:
+        """The pipes ``name`` names: ``domain.code`` one at most, a bare code maybe several."""
+        if "." in name:
+            domain, _, code = name.rpartition(".")
+            found = self.registry.by_key.get((domain, code))
+            return [found] if found is not None else []
+        return list(self.registry.by_code.get(name, []))
 
-    def main_pipe(self) -> str | None:
-        return next((b.main_pipe for b in self.library.bundles if b.main_pipe), None)
+    def main_pipe(self) -> PipeSpec | None:
+        """The ``main_pipe`` of the first bundle (by path) that names one, in its domain."""
+        for bundle in self.library.bundles:
+            if bundle.main_pipe:
+                return self.registry.by_key.get((bundle.domain or "", bundle.main_pipe))
+        return None
 
 
 def find_problems(

@@ -11,12 +11,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from pipelex_core.bundles.check import CheckedLibrary
-from pipelex_core.bundles.execution import SPECIAL_OUTCOMES, Absent, Outcome, Walk, render
-from pipelex_core.bundles.execution import MethodRunError as DryRunError
+from pipelex_core.bundles.execution import Absent, MethodRunError, Outcome, Walk, render
+from pipelex_core.bundles.flow_rules import SPECIAL_OUTCOMES
 from pipelex_core.bundles.pipe_specs import PipeSpec
 from pipelex_core.bundles.samples import content_sample
 
-__all__ = ["Absent", "DryRunError", "Outcome", "dry_run", "render"]
+__all__ = ["Absent", "MethodRunError", "Outcome", "dry_run", "render"]
 
 
 class DryStrategy:

@@ -23,8 +23,6 @@ from pipelex_core.bundles.refs import Presence
 from pipelex_core.bundles.samples import fit_field, plain_to_content, with_defaults
 from pipelex_core.errors import BundleValidationError
 
-SPECIAL_OUTCOMES = frozenset({"continue", "fail"})
-
 
 class MethodRunError(BundleValidationError):
     """A valid method whose run cannot complete; ``problems`` say where and why."""
@@ -76,9 +74,9 @@ class Walk:
         self.registry = checked.registry
         self.strategy = strategy
         self.error_code = error_code
-        self.models: dict[str, ModelUse] = {}
+        self.models: dict[tuple[str, str], ModelUse] = {}
         for use in checked.model_uses:
-            self.models.setdefault(use.pipe.code, use)
+            self.models.setdefault((use.pipe.domain, use.pipe.code), use)
         self.trace: list[dict[str, Any]] = []
 
     def fail(self, spec: PipeSpec, message: str) -> NoReturn:
@@ -146,7 +144,7 @@ class Walk:
             return self._condition(spec, memory, types, depth, step)
         if kind == "PipeBatch":
             return self._batch(spec, memory, types, depth)
-        use = self.models.get(spec.code)
+        use = self.models.get((spec.domain, spec.code))
         if use is not None:
             step["model"] = use.resolved.handle
             step["backend"] = use.resolved.backend

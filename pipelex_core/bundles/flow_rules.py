@@ -60,6 +60,9 @@ class FlowChecker:
     #: the controller being checked: its inputs' values, and the names read from them
     _inputs: dict[str, Value] = attrs.field(factory=dict)
     _read: set[str] = attrs.field(factory=set)
+    #: what each pipe stores in its caller's memory, and the pipes being worked out
+    _stored: dict[tuple[str, str], dict[str, Value]] = attrs.field(factory=dict)
+    _storing: set[tuple[str, str]] = attrs.field(factory=set)
 
     def check(self, spec: PipeSpec) -> None:
         kind = spec.type
@@ -442,22 +445,34 @@ class FlowChecker:
         if isinstance(result, str):
             memory[result] = value
         if isinstance(target, PipeSpec) and not batch_over:
-            memory.update(self.stored_names(target, set()))
+            memory.update(self.stored_names(target))
             if isinstance(result, str):
                 memory[result] = value
         return value
 
-    def stored_names(self, target: PipeSpec, seen: set[str]) -> dict[str, Value]:
+    def stored_names(self, target: PipeSpec) -> dict[str, Value]:
         """What running ``target`` leaves in its caller's working memory besides its output.
 
         A nested sequence's steps and a condition's outcome store into the caller's memory, and
         a PipeParallel with ``add_each_output`` stores each branch result under its name.
+        Computed once per pipe (a chain of sequences calling each other twice stays linear);
+        a pipe reached again while its own names are being worked out (a cycle, reported
+        elsewhere) or nested too deep stores unknown names, so later reads are not reported.
         """
-        if target.code in seen:
-            return {}
-        if len(seen) > MAX_NESTING:
-            return {UNKNOWN_NAMES: UNTYPED}  # too deep to follow: later reads are not reported
-        seen = seen | {target.code}
+        key = (target.domain, target.code)
+        if key in self._stored:
+            return self._stored[key]
+        if key in self._storing or len(self._storing) > MAX_NESTING:
+            return {UNKNOWN_NAMES: UNTYPED}
+        self._storing.add(key)
+        try:
+            stored = self._stored_by(target)
+        finally:
+            self._storing.discard(key)
+        self._stored[key] = stored
+        return stored
+
+    def _stored_by(self, target: PipeSpec) -> dict[str, Value]:
         if target.type == "PipeParallel":
             if target.table.get("add_each_output") is True:
                 return self.branch_values(target)
@@ -477,23 +492,29 @@ class FlowChecker:
                     continue
                 inner = self.registry.resolve(reference, target.domain)
                 if isinstance(inner, PipeSpec):
-                    stored.update(self.stored_names(inner, seen))
+                    stored.update(self.stored_names(inner))
             return stored
         if target.type != "PipeSequence":
             return {}
         steps = target.table.get("steps")
         for step in steps if isinstance(steps, list) else []:
-            if not isinstance(step, dict) or not isinstance(step.get("result"), str):
+            if not isinstance(step, dict):
                 continue
+            result = step.get("result")
             if "from" in step:
-                stored[step["result"]] = UNTYPED  # its type was checked where it binds
+                if isinstance(result, str):
+                    stored[result] = UNTYPED  # its type was checked where it binds
                 continue
             inner = self.registry.resolve(str(step.get("pipe")), target.domain)
-            if isinstance(inner, PipeSpec):
-                if not step.get("batch_over"):
-                    stored.update(self.stored_names(inner, seen))
-                origin = f"step result {step['result']!r} of {target.code!r}"
-                stored[step["result"]] = self._output_value(inner, step, origin, False)
+            if not isinstance(inner, PipeSpec):
+                # reported where the step is: what it would store is unknown
+                stored[UNKNOWN_NAMES] = UNTYPED
+                continue
+            if not step.get("batch_over"):
+                stored.update(self.stored_names(inner))
+            if isinstance(result, str):
+                origin = f"step result {result!r} of {target.code!r}"
+                stored[result] = self._output_value(inner, step, origin, False)
         return stored
 
     def branch_values(self, parallel: PipeSpec) -> dict[str, Value]:
@@ -792,6 +813,11 @@ class FlowChecker:
             self._report(spec, "pipe_field_missing", f"a PipeBatch needs {', '.join(missing)}")
         list_name, item_name = table.get("input_list_name"), table.get("input_item_name")
         item: Value | None = UNTYPED
+        for field, name in (("input_list_name", list_name), ("input_item_name", item_name)):
+            if name is not None and not isinstance(name, str):
+                self._report(spec, "pipe_field_invalid", f"`{field}` is a name, not {name!r}")
+        if not isinstance(item_name, str):
+            item_name = UNKNOWN_NAMES
         if isinstance(list_name, str):
             error = input_name_error(list_name)
             if error is not None:
@@ -814,9 +840,10 @@ class FlowChecker:
                         f'{list_name} = "{slot.ref.bare}[]"',
                     )
                 item = Value(slot.concept, False, False, f"an item of {list_name!r}")
-        if "input_item_name" in table:
-            if not isinstance(item_name, str) or not item_name:
+        if "input_item_name" in table and item_name != UNKNOWN_NAMES:
+            if not item_name:
                 self._report(spec, "pipe_field_missing", "input_item_name must not be empty")
+                item, item_name = UNTYPED, UNKNOWN_NAMES
             elif input_name_error(item_name) is not None:
                 self._report(
                     spec, "invalid_input_name", f"input_item_name {input_name_error(item_name)}"

@@ -53,24 +53,27 @@ class InputSpec:
 
 
 def start_pipe(checked: CheckedLibrary, name: str | None) -> PipeSpec:
-    """``--pipe NAME``, else the library's ``main_pipe``."""
+    """``--pipe NAME`` (a code, or ``domain.code``), else the library's ``main_pipe``."""
     if name is not None and not name.strip():
         raise PipelexUsageError("--pipe was given an empty name.", "Name a pipe, or omit --pipe.")
-    code = name or checked.main_pipe()
-    if code is None:
+    if name is None:
+        main = checked.main_pipe()
+        if main is None:
+            raise PipelexUsageError(
+                "The bundle has no main_pipe, so there is no pipe to start from.",
+                "Name one with --pipe NAME.",
+            )
+        return main
+    found = checked.find(name)
+    if len(found) > 1:
+        names = ", ".join(f"{spec.domain}.{spec.code}" for spec in found)
         raise PipelexUsageError(
-            "The bundle has no main_pipe, so there is no pipe to start from.",
-            "Name one with --pipe NAME.",
+            f"Several domains define a pipe {name!r}: {names}.", "Name one as domain.code."
         )
-    if "." in code:
-        domain, _, bare = code.rpartition(".")
-        spec = checked.registry.by_key.get((domain, bare))
-    else:
-        spec = checked.specs.get(code)
-    if spec is None:
-        known = ", ".join(sorted(checked.specs)) or "none"
-        raise PipelexUsageError(f"No pipe named {code!r} in the bundle.", f"Pipes: {known}.")
-    return spec
+    if not found:
+        known = ", ".join(checked.pipe_names()) or "none"
+        raise PipelexUsageError(f"No pipe named {name!r} in the bundle.", f"Pipes: {known}.")
+    return found[0]
 
 
 def input_specs(checked: CheckedLibrary, spec: PipeSpec) -> list[InputSpec]:
@@ -152,6 +155,8 @@ def _read_inputs_path(path: Path) -> dict[str, Any]:
         return _as_inputs(_parse_json(text, where), where)
     try:
         return _as_inputs(_plain_dates(tomllib.loads(text)), where)
+    except RecursionError:
+        raise PipelexUsageError(f"{where} is nested too deeply.") from None
     except tomllib.TOMLDecodeError as exc:
         raise PipelexUsageError(
             f"{where} is not valid TOML: {exc}.",

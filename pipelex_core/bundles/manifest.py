@@ -68,6 +68,9 @@ def load_manifest(path: Path, problems: list[Problem]) -> Manifest | None:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         bad(f"cannot be read as TOML: {exc}")
         return None
+    except RecursionError:
+        bad("its tables or arrays are nested too deeply to read")
+        return None
     package = document.get("package")
     if not isinstance(package, dict):
         bad("needs a [package] table (name, address, version, description)")
@@ -95,6 +98,9 @@ def load_manifest(path: Path, problems: list[Problem]) -> Manifest | None:
         dependencies[alias] = spec
     exports: dict[str, frozenset[str]] = {}
     raw_exports = document.get("exports", {})
+    if not isinstance(raw_exports, dict):
+        bad("[exports] is a table of [exports.<domain>] tables, each with a `pipes` list")
+        raw_exports = {}
     for domain, table in _export_tables(raw_exports):
         if not DOMAIN.match(domain):
             bad(f"[exports.{domain}]: {domain!r} is not a domain path")
@@ -149,17 +155,21 @@ def _check_package(package: Mapping[str, Any], bad: Any) -> None:
         bad(f'[package] mthds_version {mthds!r} is not a version constraint such as ">=1.0"')
 
 
-def _export_tables(table: Any, prefix: str = "") -> Iterable[tuple[str, Mapping[str, Any]]]:
-    """``[exports.a.b] pipes = […]`` parses as nested tables: flatten them to domain paths."""
-    if not isinstance(table, dict):
-        return
-    for key, value in table.items():
-        if not isinstance(value, dict):
+def _export_tables(table: Any) -> Iterable[tuple[str, Mapping[str, Any]]]:
+    """``[exports.a.b] pipes = […]`` parses as nested tables: flatten them to domain paths
+    (iteratively: a path of thousands of segments is a fault to report, not a crash)."""
+    pending: list[tuple[str, Any]] = [("", table)]
+    while pending:
+        prefix, current = pending.pop()
+        if not isinstance(current, dict):
             continue
-        path = f"{prefix}{key}"
-        if "pipes" in value:
-            yield path, value
-        yield from _export_tables({k: v for k, v in value.items() if k != "pipes"}, f"{path}.")
+        for key, value in current.items():
+            if not isinstance(value, dict):
+                continue
+            path = f"{prefix}{key}"
+            if "pipes" in value:
+                yield path, value
+            pending.append((f"{path}.", {k: v for k, v in value.items() if k != "pipes"}))
 
 
 def unresolved_dependency(where: str, reference: str, manifest: Manifest | None) -> str:

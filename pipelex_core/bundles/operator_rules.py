@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from pipelex_core.bundles.concept_index import ConceptIndex
-from pipelex_core.bundles.memory import Value, content_path_error
+from pipelex_core.bundles.memory import PATH, Value, content_path_error
 from pipelex_core.bundles.pipe_specs import PipeSpec
 from pipelex_core.bundles.problems import Problem
 from pipelex_core.bundles.templates import (
@@ -22,6 +22,8 @@ from pipelex_core.bundles.templates import (
     scan_template,
 )
 
+#: How deep a construct's nested tables may go (a structure deeper than that is a mistake).
+MAX_CONSTRUCT_DEPTH = 32
 COMMON_FIELDS = frozenset({"type", "description", "inputs", "output"})
 #: The fields each pipe type has beside the common ones (Pipelex refuses any other).
 TYPE_FIELDS: Mapping[str, frozenset[str]] = {
@@ -627,7 +629,16 @@ def _construct(
     templates: list[tuple[str, str]],
     reads: list[Read],
     problems: list[Problem],
+    depth: int = 0,
 ) -> None:
+    if depth > MAX_CONSTRUCT_DEPTH:
+        problems.append(
+            spec.problem(
+                "pipe_field_invalid",
+                f"`{where.split('.', 1)[0]}` nests tables more than {MAX_CONSTRUCT_DEPTH} deep",
+            )
+        )
+        return
     for name, value in construct.items():
         here = f"{where}.{name}"
         if not isinstance(value, dict):
@@ -644,6 +655,18 @@ def _construct(
             if not isinstance(path, str) or not path:
                 problems.append(spec.problem("pipe_field_invalid", f"`{here}.from` is a path"))
                 continue
+            if not PATH.match(path):
+                problems.append(
+                    spec.problem(
+                        "pipe_field_invalid",
+                        f"`{here}.from` {path!r} is not a path: names joined by single dots, "
+                        "no subscripts or spaces",
+                    )
+                )
+                root_match = re.search(r"[A-Za-z_][A-Za-z0-9_]*", path)
+                if root_match is not None:  # the input it meant to read is read: no cascade
+                    reads.append(Read(root_match.group(), (), True, "from", 0))
+                continue
             root, *rest = path.split(".")
             reads.append(Read(root, tuple(rest), False, "from", 0))
         if has_template:
@@ -655,7 +678,7 @@ def _construct(
                     spec.problem("pipe_field_invalid", f"`{here}.template` is a string")
                 )
         if not has_from and not has_template:
-            _construct(spec, value, here, templates, reads, problems)
+            _construct(spec, value, here, templates, reads, problems, depth + 1)
 
 
 def _check_from_paths(

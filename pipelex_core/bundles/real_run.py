@@ -9,13 +9,17 @@ refused before anything runs, naming that pipe: never a partial run that looks c
 
 from __future__ import annotations
 
+import datetime
+import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from pipelex_core.bundles.check import CheckedLibrary
-from pipelex_core.bundles.execution import SPECIAL_OUTCOMES, Absent, Outcome, Walk
+from pipelex_core.bundles.execution import Absent, Outcome, Walk
 from pipelex_core.bundles.fields import Field
 from pipelex_core.bundles.flow_rules import controller_targets
+from pipelex_core.bundles.memory import Value
 from pipelex_core.bundles.model_uses import MODEL_OPERATORS
 from pipelex_core.bundles.pipe_specs import PipeSpec
 from pipelex_core.bundles.registry import CONTROLLERS
@@ -82,7 +86,11 @@ class RealStrategy:
             source = "{{ " + str(table.get("expression", "")) + " }}"
         try:
             value = render_template(
-                source, _context(walk, spec, memory), index=walk.index, category="expression"
+                source,
+                _context(walk, spec, memory),
+                index=walk.index,
+                category="expression",
+                names=spec.declared,
             ).strip()
         except TemplateRenderError as exc:
             walk.fail(spec, f"the expression failed: {exc}")
@@ -100,6 +108,7 @@ class RealStrategy:
         self, walk: Walk, spec: PipeSpec, memory: Mapping[str, Any], template: Any
     ) -> Any:
         context = _context(walk, spec, memory)
+        names = spec.declared  # an inline @word that names none of them stays text
         target_format = spec.table.get("target_format")
         if isinstance(template, dict):
             category = str(template.get("category", "basic"))
@@ -107,11 +116,14 @@ class RealStrategy:
             extra = template.get("extra_context")
             if isinstance(extra, dict):
                 context.update(extra)
+                names = names | frozenset(extra)
             body = str(template.get("template", ""))
         else:
             category = "html" if target_format == "html" else "basic"
             style, body = Style.of(None, target_format), str(template)
-        text = render_template(body, context, index=walk.index, category=category, style=style)
+        text = render_template(
+            body, context, index=walk.index, category=category, style=style, names=names
+        )
         output = spec.output
         native = native_code(walk.index, output.concept) if output is not None else None
         if native == "Html":
@@ -151,9 +163,9 @@ class RealStrategy:
         for name, blueprint in construct.items():
             field = fields.get(name) if fields is not None else None
             if not isinstance(blueprint, dict):
-                built[name] = blueprint
+                built[name] = plain_literal(blueprint)
             elif "from" in blueprint:
-                found, _ = walk.read(memory, _types(walk, spec, memory), blueprint["from"])
+                found, _ = walk.read(memory, _input_types(spec), blueprint["from"])
                 found = None if isinstance(found, Absent) else found
                 key = blueprint.get("list_to_dict_keyed_by")
                 if isinstance(key, str) and isinstance(found, list):
@@ -161,7 +173,10 @@ class RealStrategy:
                 built[name] = fit_field(found, field)
             elif "template" in blueprint:
                 text = render_template(
-                    str(blueprint["template"]), _context(walk, spec, memory), index=walk.index
+                    str(blueprint["template"]),
+                    _context(walk, spec, memory),
+                    index=walk.index,
+                    names=spec.declared,
                 )
                 built[name] = _typed_text(walk, spec, name, text, field)
             else:
@@ -170,15 +185,30 @@ class RealStrategy:
         return built
 
 
+def plain_literal(value: Any) -> Any:
+    """A construct literal as JSON holds it: TOML dates and times become ISO strings."""
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [plain_literal(item) for item in value]
+    if isinstance(value, dict):
+        return {key: plain_literal(item) for key, item in value.items()}
+    return value
+
+
 def _typed_text(walk: Walk, spec: PipeSpec, name: str, text: str, field: Field | None) -> Any:
     """A rendered construct field, as the value its field type holds."""
     kind = field.kind if field is not None else "text"
     try:
-        if kind == "integer":
-            return int(text.strip())
+        if kind == "integer" and re.fullmatch(r"\s*[-+]?\d+\s*", text):
+            return int(text)
         if kind == "number":
-            return float(text.strip())
+            number = float(text.strip())
+            if math.isfinite(number) and "_" not in text:
+                return number
     except ValueError:
+        pass
+    if kind in ("integer", "number"):
         walk.fail(spec, f"construct field {name!r} is a {kind}, but its template gave {text!r}")
     if kind == "boolean":
         lowered = text.strip().lower()
@@ -195,9 +225,8 @@ def _key_of(item: Any, key: str) -> Any:
     return value.get("text", value) if isinstance(value, dict) else value
 
 
-def _types(walk: Walk, spec: PipeSpec, memory: Mapping[str, Any]) -> dict[str, Any]:
-    from pipelex_core.bundles.memory import Value  # a leaf: no cost, no cycle
-
+def _input_types(spec: PipeSpec) -> dict[str, Value]:
+    """What the pipe declares it reads: the types a path through its inputs is walked by."""
     return {name: Value.of_slot(slot, name) for name, slot in spec.inputs.items()}
 
 
@@ -226,4 +255,4 @@ def readable(output: Any, checked: CheckedLibrary, start: PipeSpec) -> str:
     return format_value(output, concept, checked.index, "plain")
 
 
-__all__ = ["SPECIAL_OUTCOMES", "blocking_pipes", "readable", "real_run"]
+__all__ = ["blocking_pipes", "readable", "real_run"]

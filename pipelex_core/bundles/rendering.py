@@ -79,6 +79,7 @@ class Rendered:
 
     @property
     def _stuff_code(self) -> str | None:
+        """The value's code in working memory: its name there (one value per name here)."""
         return self._name
 
     @property
@@ -110,9 +111,13 @@ class Rendered:
         return not isinstance(self._value, Absent) and self._value not in (None, [], "")
 
     def __len__(self) -> int:
+        if isinstance(self._value, Absent):
+            return 0
         return len(self._value) if isinstance(self._value, list | dict) else 1
 
     def __iter__(self) -> Iterator[Any]:
+        if isinstance(self._value, Absent):
+            return
         items = self._value if isinstance(self._value, list) else [self._value]
         for item in items:
             yield wrap(item, self._concept, self._index)
@@ -132,7 +137,7 @@ class Rendered:
         if isinstance(value, list):
             return wrap([_get(item, name) for item in value], None, self._index)
         if not isinstance(value, dict) or name not in value:
-            return jinja2.Undefined(name=name)
+            return jinja2.ChainableUndefined(name=name)
         concept = None
         fields = self._index.fields_of(self._concept) if self._concept else None
         if fields is not None and name in fields:
@@ -359,12 +364,14 @@ def render_template(
     index: ConceptIndex,
     category: str = "basic",
     style: Style | None = None,
+    names: frozenset[str] | None = None,
 ) -> str:
     """Render ``text`` (shorthands first) against ``context`` (working-memory values)."""
     style = style or Style()
     env = environment(category, style, index)
     try:
-        template = env.from_string(expand_shorthands(text, frozenset(context)))
+        known = frozenset(context) if names is None else names
+        template = env.from_string(expand_shorthands(text, known))
         parts: list[str] = []
         size = 0
         for part in template.generate(**dict(context)):

@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from pipelex_core.cli.face import CliState, Outcome, remote_config_field, run_command
+from pipelex_core.cli.face import (
+    CliState,
+    Outcome,
+    remote_config_field,
+    run_command,
+    strict_json,
+)
 from pipelex_core.errors import InferenceNotAvailableError, PipelexUsageError
 
 if TYPE_CHECKING:
@@ -95,11 +101,11 @@ def _validate(state: CliState, paths: tuple[Path, ...], allow_signatures: bool) 
     result = {
         "valid": True,
         "files": [bundle.file for bundle in library.bundles],
-        "pipes": sorted(checked.checked.pipes),
+        "pipes": checked.checked.pipe_names(),
         "models": _distinct(models),
         "remote_config": remote_config_field(checked.runtime.result),
     }
-    count = len(checked.checked.pipes)
+    count = len(checked.checked.registry.by_key)
     text = (
         f"Valid: {count} pipe{'s' if count != 1 else ''} in {len(library.bundles)} "
         f"file{'s' if len(library.bundles) != 1 else ''}{_provenance(checked.runtime)}."
@@ -195,7 +201,7 @@ def _written(outcome: Outcome, output: str | None) -> Outcome:
     """Write the run's JSON to ``--output`` (``-``: print it instead of the readable text)."""
     if output is None:
         return outcome
-    data = (json.dumps(outcome.result, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    data = (strict_json(outcome.result, indent=2) + "\n").encode("utf-8")
     if output == "-":
         return Outcome(result=outcome.result, text=data.decode("utf-8").rstrip("\n"))
     from pipelex_core.output_path import write_output

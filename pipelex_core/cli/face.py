@@ -158,13 +158,15 @@ def _print_error(state: CliState, error: BaseException) -> None:
         click.echo("".join(traceback.format_exception(error)), err=True)
 
 
-def strict_json(value: Any) -> str:
+def strict_json(value: Any, indent: int | None = None) -> str:
     """Exactly one JSON document whatever the output encoding: ASCII escapes, and a
     non-finite number (which JSON cannot hold) as null."""
     try:
-        return json.dumps(value, default=_json_default, ensure_ascii=True, allow_nan=False)
+        return json.dumps(
+            value, default=_json_default, ensure_ascii=True, allow_nan=False, indent=indent
+        )
     except ValueError:
-        return json.dumps(_finite(value), default=_json_default, ensure_ascii=True)
+        return json.dumps(_finite(value), default=_json_default, ensure_ascii=True, indent=indent)
 
 
 def _finite(value: Any) -> Any:
@@ -178,7 +180,7 @@ def _finite(value: Any) -> Any:
 
 
 def _json_default(value: object) -> Any:
-    if isinstance(value, dt.datetime):
+    if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
     if isinstance(value, set | frozenset | tuple):
         return list(value)
