@@ -4,17 +4,30 @@ from __future__ import annotations
 
 import os
 import pty
+import select
 import subprocess
+import time
 from pathlib import Path
 
 from pipelex_core.config_server import ConfigServer
 from tests.cli_runner import BIN, REPO
 
 
-def read_until(fd: int, marker: bytes) -> bytes:
+def read_until(fd: int, marker: bytes, timeout: float = 60.0) -> bytes:
+    """Read until ``marker``; a changed prompt fails the test instead of hanging CI."""
     seen = b""
+    deadline = time.monotonic() + timeout
     while marker not in seen:
-        chunk = os.read(fd, 1024)
+        remaining = deadline - time.monotonic()
+        readable, _, _ = select.select([fd], [], [], max(0.0, remaining))
+        if not readable:
+            raise AssertionError(
+                f"no {marker!r} within {timeout:.0f} s; the terminal showed {seen!r}"
+            )
+        try:
+            chunk = os.read(fd, 1024)
+        except OSError:  # the child closed the terminal (EIO on Linux)
+            break
         if not chunk:
             break
         seen += chunk

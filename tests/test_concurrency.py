@@ -9,6 +9,7 @@ import textwrap
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -37,8 +38,21 @@ WORKER = textwrap.dedent(
 )
 
 
+def serve_a_newer_config(server: ConfigServer, payload: dict[str, Any]) -> None:
+    """After priming, the server holds new data, so a refresher really fetches and writes it."""
+    server.serve({**payload, "aws_region": "refreshed-region"}, etag='"sample-v2"')
+
+
+def assert_cache_holds_the_newer_config(cache_file: Path) -> None:
+    final = read_cache(cache_file)
+    assert final is not None
+    RemoteConfig.from_payload(final.payload)
+    assert final.payload["aws_region"] == "refreshed-region"
+    assert final.etag == '"sample-v2"'
+
+
 def test_32_processes_refreshing_and_reading(
-    server: ConfigServer, home: Path, cache_file: Path
+    server: ConfigServer, home: Path, cache_file: Path, sample_payload: dict[str, Any]
 ) -> None:
     env = {
         "PATH": "/usr/bin:/bin",
@@ -48,6 +62,8 @@ def test_32_processes_refreshing_and_reading(
         "PIPELEX_CACHE_LOCK_TIMEOUT": "30",
     }
     setup(needs_model_specs=True, settings=Settings.load(env))  # prime
+    serve_a_newer_config(server, sample_payload)
+    primed_requests = len(server.requests)
     workers = []
     for index in range(PROCESSES):
         role = "refresh" if index % 2 == 0 else "read"
@@ -75,9 +91,9 @@ def test_32_processes_refreshing_and_reading(
     assert len(refreshed) == PROCESSES // 2 * ROUNDS
     assert set(refreshed) <= {"fresh", "cached"}
     assert "fresh" in refreshed
-    final = read_cache(cache_file)
-    assert final is not None
-    RemoteConfig.from_payload(final.payload)
+    # every fresh result is a request the server answered; offline readers sent none
+    assert len(server.requests) - primed_requests >= refreshed.count("fresh")
+    assert_cache_holds_the_newer_config(cache_file)
     assert sorted(p.name for p in cache_file.parent.iterdir()) == [
         "remote_config.json",
         "remote_config.json.lock",
@@ -86,11 +102,16 @@ def test_32_processes_refreshing_and_reading(
 
 @pytest.mark.filterwarnings("ignore::pipelex_core.RemoteConfigStaleWarning")
 def test_threads_calling_setup_concurrently(
-    server: ConfigServer, make_settings: Callable[..., Settings], cache_file: Path
+    server: ConfigServer,
+    make_settings: Callable[..., Settings],
+    cache_file: Path,
+    sample_payload: dict[str, Any],
 ) -> None:
     online = make_settings(server.url, PIPELEX_CACHE_LOCK_TIMEOUT="30")
     offline = make_settings(server.url, PIPELEX_OFFLINE="1")
     setup(needs_model_specs=True, settings=online)
+    serve_a_newer_config(server, sample_payload)
+    primed_requests = len(server.requests)
     errors: list[BaseException] = []
     sources: list[RemoteConfigSource | None] = []
     start = threading.Barrier(16)
@@ -115,6 +136,5 @@ def test_threads_calling_setup_concurrently(
     assert set(sources) <= {RemoteConfigSource.FRESH, RemoteConfigSource.CACHED}
     assert sources.count(RemoteConfigSource.CACHED) >= 8 * ROUNDS  # every offline read
     assert RemoteConfigSource.FRESH in sources
-    final = read_cache(cache_file)
-    assert final is not None
-    RemoteConfig.from_payload(final.payload)
+    assert len(server.requests) - primed_requests >= sources.count(RemoteConfigSource.FRESH)
+    assert_cache_holds_the_newer_config(cache_file)

@@ -19,6 +19,7 @@ from pipelex_core import (
     FetchedConfig,
     PipelexError,
     Plugins,
+    RemoteConfigCacheWriteWarning,
     RemoteConfigSource,
     Settings,
     TelemetryDecision,
@@ -113,7 +114,7 @@ def test_hook_store_config(gateway_settings: Callable[..., Settings]) -> None:
             raise PipelexError("disk says no")
 
     plugins = Plugins.boot(extra_plugins=[Mirror(), Failing()])
-    with pytest.warns(Warning, match="disk says no"):
+    with pytest.warns(RemoteConfigCacheWriteWarning, match="disk says no"):
         runtime = setup(needs_model_specs=True, settings=gateway_settings(), plugins=plugins)
     assert runtime.source is RemoteConfigSource.FRESH
     assert stored == ['"sample-v1"']

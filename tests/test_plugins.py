@@ -18,6 +18,7 @@ from pipelex_core import (
     PluginLoadError,
     Plugins,
     RemoteConfigSource,
+    RemoteConfigStaleWarning,
     RemoteConfigUnavailableError,
     Settings,
     hookimpl,
@@ -205,7 +206,7 @@ def test_cached_result_is_what_on_stale_config_sees(
             return CachedConfig(payload=sample_payload, cached_at=stamp)
 
     settings = Settings(home=home, gateway_enabled=True, offline=True)
-    with pytest.warns(Warning, match="2026-11-01"):
+    with pytest.warns(RemoteConfigStaleWarning, match="2026-11-01"):
         runtime = setup(
             needs_model_specs=True,
             settings=settings,
