@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import subprocess
 import sys
+import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +27,8 @@ from pipelex_core import (
     setup,
 )
 from pipelex_core.config_server import ConfigServer, Reply, closed_port_url
+from pipelex_core.obtain import FALLBACK_FETCH_DEADLINE
+from pipelex_core.settings import DEFAULT_FETCH_DEADLINE
 
 SettingsFactory = Callable[..., Settings]
 
@@ -428,6 +431,25 @@ def test_row_12_hanging_server_is_bounded_by_the_deadline(
             settings=make_settings(server.url, PIPELEX_FETCH_DEADLINE="0.5"),
         )
     assert "within 0.5s" in raised.value.message
+
+
+def test_row_12_hanging_server_with_a_cache_falls_back_at_the_fallback_deadline(
+    server: ConfigServer, make_settings: SettingsFactory
+) -> None:
+    """With the default 10 s deadline and a usable cache, a hanging server costs the 1.5 s
+    fallback deadline, not the full one: waited out, then the cache, labelled."""
+    prime_cache(server, make_settings)
+    server.serve_reply(Reply(hang=True))
+    settings = make_settings(server.url)
+    assert settings.fetch_deadline == DEFAULT_FETCH_DEADLINE == 10.0
+    assert FALLBACK_FETCH_DEADLINE == 1.5  # the figure the README promises
+    started = time.monotonic()
+    runtime, stale = run_stale(settings)
+    elapsed = time.monotonic() - started
+    assert runtime.source is RemoteConfigSource.CACHED
+    assert len(stale) == 1
+    assert f"within {FALLBACK_FETCH_DEADLINE}s" in str(stale[0])
+    assert FALLBACK_FETCH_DEADLINE <= elapsed < DEFAULT_FETCH_DEADLINE
 
 
 def test_row_7_require_fresh_keeps_the_full_retry_budget_even_with_a_cache(
