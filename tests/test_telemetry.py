@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -146,29 +147,42 @@ def test_plugins_boot_registers_telemetry() -> None:
     assert "pipelex_telemetry" in {info.name for info in Plugins.boot().infos}
 
 
+#: Exits through the real atexit path. The report handler is registered first, so it runs
+#: last, after telemetry's flush: what it prints is the exit cost measured in the process.
 RUN = textwrap.dedent(
     """
-    import sys, time
+    import atexit, json, time
+    marks = {}
+    atexit.register(lambda: print(json.dumps(
+        {"exit_cost": time.monotonic() - marks["end"], "enabled": marks["enabled"]}
+    ), flush=True))
     from pipelex_core import setup
-    started = time.monotonic()
     runtime = setup(needs_inference=True)
-    print(runtime.telemetry_enabled, flush=True)
+    marks["enabled"] = runtime.telemetry_enabled
+    marks["end"] = time.monotonic()
+    """
+)
+
+#: Waits for the send itself (budget far above it): how long a hanging endpoint holds a send.
+SEND = textwrap.dedent(
+    """
+    import json, time
+    started = time.monotonic()
+    from pipelex_core import setup
+    from pipelex_telemetry import capture
+    setup(needs_inference=True)
+    capture.flush(budget=60.0)
+    print(json.dumps({"send_cost": time.monotonic() - started}), flush=True)
     """
 )
 
 
-@pytest.mark.parametrize("kind", ["hanging", "dead"])
-def test_a_hanging_or_dead_endpoint_neither_fails_nor_stalls(
-    kind: str, home: Path, sample_payload: dict[str, Any], tmp_path: Path
-) -> None:
-    with ConfigServer() as endpoint, ConfigServer() as gateway:
-        endpoint.serve_reply(Reply(hang=True))
-        sample_payload["posthog"]["endpoint"] = (
-            endpoint.root_url if kind == "hanging" else closed_port_url().rsplit("/", 1)[0]
-        )
-        gateway.serve(sample_payload)
+def run_against(script: str, endpoint_url: str, home: Path, payload: dict[str, Any]) -> Any:
+    payload["posthog"]["endpoint"] = endpoint_url
+    with ConfigServer() as gateway:
+        gateway.serve(payload)
         completed = subprocess.run(
-            [sys.executable, "-c", RUN],
+            [sys.executable, "-c", script],
             env={
                 "PIPELEX_HOME": str(home),
                 "PIPELEX_GATEWAY": "1",
@@ -177,11 +191,38 @@ def test_a_hanging_or_dead_endpoint_neither_fails_nor_stalls(
             },
             capture_output=True,
             text=True,
-            timeout=30,
+            timeout=60,
             check=False,
         )
-        assert completed.returncode == 0, completed.stderr
-        assert completed.stdout.strip() == "True"
-        assert completed.stderr == ""
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stderr == ""
+    return json.loads(completed.stdout)
+
+
+@pytest.mark.parametrize("kind", ["hanging", "dead"])
+def test_a_hanging_or_dead_endpoint_neither_fails_nor_stalls(
+    kind: str, home: Path, sample_payload: dict[str, Any]
+) -> None:
+    """The README promises 0.5 s at exit for pending sends, whatever the endpoint does."""
+    assert capture.EXIT_BUDGET == 0.5
+    with ConfigServer() as endpoint:
+        endpoint.serve_reply(Reply(hang=True))
+        url = endpoint.root_url if kind == "hanging" else closed_port_url().rsplit("/", 1)[0]
+        report = run_against(RUN, url, home, sample_payload)
         if kind == "hanging":
             assert endpoint.wait_for_requests(1)
+    assert report["enabled"] is True
+    # a hanging send holds its thread for the 2 s send timeout; exit waits only the budget
+    assert report["exit_cost"] < capture.EXIT_BUDGET + 0.5 < capture.SEND_TIMEOUT
+
+
+def test_a_hanging_endpoint_holds_a_send_for_the_send_timeout_only(
+    home: Path, sample_payload: dict[str, Any]
+) -> None:
+    """The README promises a 2 s timeout per send: a hanging endpoint is given up on then."""
+    assert capture.SEND_TIMEOUT == 2.0
+    with ConfigServer() as endpoint:
+        endpoint.serve_reply(Reply(hang=True))
+        report = run_against(SEND, endpoint.root_url, home, sample_payload)
+        assert endpoint.wait_for_requests(1)
+    assert capture.SEND_TIMEOUT <= report["send_cost"] < capture.SEND_TIMEOUT + 3.0
