@@ -204,8 +204,13 @@ def env_flag(env: Mapping[str, str], name: str) -> bool:
     )
 
 
+#: The longest wait a setting may ask for: a day. Larger values overflow the clocks and socket
+#: timeouts underneath (``1e10`` did), and no fetch or lock is worth waiting longer.
+MAX_SECONDS = 86_400.0
+
+
 def env_seconds(env: Mapping[str, str], name: str, default: float) -> float:
-    """A positive number of seconds."""
+    """A positive number of seconds, at most :data:`MAX_SECONDS`."""
     raw = env.get(name, "").strip()
     if not raw:
         return default
@@ -213,9 +218,9 @@ def env_seconds(env: Mapping[str, str], name: str, default: float) -> float:
         value = float(raw)
     except ValueError:
         value = -1.0
-    if not (value > 0 and value != float("inf")):
+    if not (0 < value <= MAX_SECONDS):
         raise ConfigurationError(
-            f"{name}={raw!r} is not a positive number of seconds.",
+            f"{name}={raw!r} is not a number of seconds from 0 (excluded) to {MAX_SECONDS:g}.",
             f"Set {name} to a number such as {default:g} (or unset it).",
         )
     return value

@@ -40,6 +40,9 @@ def check_url_allowed(url: str) -> None:
         forbidden = next((char for char in host if char in _FORBIDDEN_IN_HOST), None)
         if forbidden is not None:
             raise _invalid(url, f"the host {host!r} contains {forbidden!r}, which no host name may")
+        problem = _host_name_problem(host)
+        if problem is not None:
+            raise _invalid(url, problem)
     try:
         _ = parts.port  # urllib checks the port only when it is read
     except ValueError:
@@ -70,6 +73,24 @@ def _invalid(url: str, problem: str) -> ConfigurationError:
         f"Invalid remote config URL {shown if shown == UNPARSEABLE else repr(shown)}: {problem}.",
         "Fix PIPELEX_REMOTE_CONFIG_URL or remote_config_url in pipelex_service.toml.",
     )
+
+
+#: DNS limits (RFC 1035): what the HTTP stack refuses to parse, refused here first.
+MAX_HOST_NAME = 253
+
+
+def _host_name_problem(host: str) -> str | None:
+    """Why a host name cannot be looked up (an empty or over-long label), or None."""
+    name = host[:-1] if host.endswith(".") else host
+    try:
+        encoded = name.encode("idna")  # the stdlib codec enforces 1 to 63 octets per label
+    except UnicodeError:
+        return f"the host {host!r} has an empty label or one longer than 63 characters"
+    if len(encoded) > MAX_HOST_NAME:
+        return (
+            f"the host is {len(encoded)} characters long; a host name has at most {MAX_HOST_NAME}"
+        )
+    return None
 
 
 def _ip_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:

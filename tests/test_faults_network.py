@@ -58,6 +58,16 @@ FAULTS: dict[str, tuple[Reply | None, str, str]] = {
         "insecure",
         "insecure",
     ),
+    "redirect-to-an-unparseable-url": (
+        Reply(status=302, headers={"Location": "http://[::1"}),
+        "cached",
+        "unavailable",
+    ),
+    "redirect-to-a-host-with-an-empty-label": (
+        Reply(status=302, headers={"Location": "https://a..b/rc.json"}),
+        "cached",
+        "unavailable",
+    ),
     "captive-portal-html": (
         Reply(body=b"<html><body>Log in to the Wi-Fi</body></html>"),
         "cached",

@@ -185,6 +185,26 @@ def test_allowed_urls(url: str) -> None:
         ),
         ("http://[::1/x", "Invalid remote config URL <unparseable URL>: it cannot be parsed."),
         (
+            "https://a..b/x.json",
+            "Invalid remote config URL 'https://a..b/x.json': "
+            "the host 'a..b' has an empty label or one longer than 63 characters.",
+        ),
+        (
+            "https://.config.example/x",
+            "Invalid remote config URL 'https://.config.example/x': "
+            "the host '.config.example' has an empty label or one longer than 63 characters.",
+        ),
+        (
+            f"https://{'a' * 300}.com/x",
+            f"Invalid remote config URL 'https://{'a' * 300}.com/x': "
+            f"the host '{'a' * 300}.com' has an empty label or one longer than 63 characters.",
+        ),
+        (
+            f"https://{'label.' * 60}com/x",
+            f"Invalid remote config URL 'https://{'label.' * 60}com/x': "
+            "the host is 363 characters long; a host name has at most 253.",
+        ),
+        (
             "user:secret@host/x",
             "Invalid remote config URL 'host/x': it must start with https://.",
         ),
@@ -200,6 +220,56 @@ def test_malformed_urls_are_configuration_errors_saying_what_is_wrong(
     assert raised.value.message == message  # never "unreachable", never a fallback
     assert "secret" not in raised.value.message
     assert len(server.requests) == requests_before
+
+
+@pytest.mark.parametrize("url", ["https://a..b/x.json", f"https://{'a' * 300}.com/x"])
+def test_a_malformed_host_is_a_configuration_error_without_a_cache_too(
+    url: str, make_settings: SettingsFactory
+) -> None:
+    with pytest.raises(ConfigurationError, match="has an empty label or one longer than 63"):
+        setup(needs_model_specs=True, settings=make_settings(url))
+
+
+@pytest.mark.parametrize("with_cache", [True, False], ids=["with-cache", "without-cache"])
+@pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
+def test_a_ca_bundle_variable_naming_nothing_is_a_configuration_error(
+    variable: str,
+    with_cache: bool,
+    server: ConfigServer,
+    make_settings: SettingsFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    if with_cache:
+        setup(needs_model_specs=True, settings=make_settings(server.url))
+    requests_before = len(server.requests)
+    missing = tmp_path / "no-such-bundle.pem"
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):  # the developer's own stay out
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(variable, str(missing))
+    with pytest.raises(ConfigurationError) as raised:
+        setup(needs_model_specs=True, settings=make_settings(server.url))
+    assert raised.value.message == (
+        f"{variable}={str(missing)!r} names no file or directory, so no certificate can be checked."
+    )
+    assert raised.value.hint is not None
+    assert f"Point {variable} at a PEM file" in raised.value.hint
+    assert len(server.requests) == requests_before  # never a request, never a fallback
+
+
+def test_only_the_ca_bundle_variable_requests_reads_is_checked(
+    server: ConfigServer,
+    make_settings: SettingsFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """requests uses REQUESTS_CA_BUNDLE when set and ignores CURL_CA_BUNDLE then."""
+    bundle = tmp_path / "bundle.pem"
+    bundle.write_text("")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+    monkeypatch.setenv("CURL_CA_BUNDLE", str(tmp_path / "missing.pem"))
+    runtime = setup(needs_model_specs=True, settings=make_settings(server.url))
+    assert runtime.source is RemoteConfigSource.FRESH
 
 
 def test_payload_over_the_cap_is_refused(

@@ -89,15 +89,26 @@ def test_settings_are_frozen(home: Path) -> None:
         settings.offline = True  # type: ignore[misc]
 
 
+def test_the_longest_allowed_wait_is_a_day(home: Path) -> None:
+    settings = Settings.load({"PIPELEX_HOME": str(home), "PIPELEX_FETCH_DEADLINE": "86400"})
+    assert settings.fetch_deadline == 86_400.0
+
+
 @pytest.mark.parametrize(
     ("env", "fragment"),
     [
         (
             {"PIPELEX_FETCH_DEADLINE": "soon"},
-            "PIPELEX_FETCH_DEADLINE='soon' is not a positive number",
+            "PIPELEX_FETCH_DEADLINE='soon' is not a number of seconds from 0 (excluded) to 86400",
         ),
-        ({"PIPELEX_FETCH_DEADLINE": "-1"}, "is not a positive number of seconds"),
-        ({"PIPELEX_FETCH_DEADLINE": "inf"}, "is not a positive number of seconds"),
+        ({"PIPELEX_FETCH_DEADLINE": "-1"}, "is not a number of seconds"),
+        ({"PIPELEX_FETCH_DEADLINE": "0"}, "is not a number of seconds"),
+        ({"PIPELEX_FETCH_DEADLINE": "inf"}, "is not a number of seconds"),
+        ({"PIPELEX_FETCH_DEADLINE": "nan"}, "is not a number of seconds"),
+        # beyond what the clocks and socket timeouts underneath accept (1e10 overflowed them)
+        ({"PIPELEX_FETCH_DEADLINE": "1e10"}, "PIPELEX_FETCH_DEADLINE='1e10' is not a number"),
+        ({"PIPELEX_FETCH_DEADLINE": "86400.5"}, "to 86400"),
+        ({"PIPELEX_CACHE_LOCK_TIMEOUT": "1e300"}, "PIPELEX_CACHE_LOCK_TIMEOUT='1e300' is not"),
         ({"PIPELEX_OFFLINE": "maybe"}, "PIPELEX_OFFLINE='maybe' is not a boolean"),
         ({"PIPELEX_GATEWAY": "2"}, "PIPELEX_GATEWAY='2' is not a boolean"),
     ],

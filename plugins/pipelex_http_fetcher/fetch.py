@@ -15,10 +15,13 @@ from urllib.parse import urljoin
 
 import requests
 import urllib3.exceptions
+import urllib3.util
 from requests.adapters import HTTPAdapter
 
 from pipelex_core import (
+    ConfigurationError,
     FetchedConfig,
+    InsecureUrlError,
     PipelexError,
     RemoteConfigFetchError,
     RemoteConfigValidationError,
@@ -26,6 +29,7 @@ from pipelex_core import (
     check_url_allowed,
     redact_url,
 )
+from pipelex_http_fetcher.environment import check_ca_bundle_variables
 from pipelex_http_fetcher.probe import network_error
 from pipelex_http_fetcher.retry import DeadlineRetry
 
@@ -34,6 +38,7 @@ MAX_PAYLOAD_BYTES = 16 * 1024 * 1024
 MAX_REDIRECTS = 5
 CHUNK_SIZE = 64 * 1024
 USER_AGENT = "pipelex-core remote-config fetcher"
+BROKEN_REDIRECT_HINT = "The server's redirect is broken: retry later, or tell whoever runs it."
 
 
 def fetch(
@@ -42,6 +47,13 @@ def fetch(
     """Fetch before the monotonic ``deadline`` (default: ``settings.fetch_deadline`` from now)
     or raise :class:`RemoteConfigFetchError`."""
     check_url_allowed(url)
+    problem = _unparseable(url)
+    if problem is not None:
+        raise ConfigurationError(
+            f"Invalid remote config URL {redact_url(url)!r}: it cannot be parsed ({problem}).",
+            "Fix PIPELEX_REMOTE_CONFIG_URL or remote_config_url in pipelex_service.toml.",
+        )
+    check_ca_bundle_variables()
     if deadline is None:
         deadline = time.monotonic() + settings.fetch_deadline
     outcome: queue.SimpleQueue[FetchedConfig | BaseException] = queue.SimpleQueue()
@@ -86,14 +98,54 @@ def _fetch(url: str, *, etag: str | None, deadline: float, fail_fast: bool) -> F
                 )
             except requests.RequestException as exc:
                 raise _network_error(exc, safe_url) from exc
+            except ValueError as exc:  # requests parses a redirect's Location before returning
+                raise RemoteConfigFetchError(
+                    f"{safe_url} answered with a redirect that cannot be followed ({exc}).",
+                    BROKEN_REDIRECT_HINT,
+                    url=safe_url,
+                ) from None
             with response:
                 if response.is_redirect:
-                    target = urljoin(current, response.headers["Location"])
-                    check_url_allowed(target)
-                    current = target
+                    current = _redirect_target(current, response.headers["Location"], safe_url)
                     continue
                 return _read(response, etag=etag, deadline=deadline, url=safe_url)
         raise RemoteConfigFetchError(f"Too many redirects fetching {safe_url}.", url=safe_url)
+
+
+def _unparseable(url: str) -> str | None:
+    """What urllib3, which will send the request, finds wrong with ``url``, or None."""
+    try:
+        urllib3.util.parse_url(url)
+    except urllib3.exceptions.LocationParseError as exc:
+        return str(exc)
+    return None
+
+
+def _redirect_target(current: str, location: str, safe_url: str) -> str:
+    """Where a redirect leads. A target that cannot be fetched is the server's fault: a failed
+    fetch like any other (the cache may stand in), not a configuration error; a plain-http
+    target stays refused outright, as the configured URL would be."""
+    try:
+        target = urljoin(current, location)
+        check_url_allowed(target)
+    except InsecureUrlError:
+        raise
+    except (ConfigurationError, ValueError) as exc:
+        detail = exc.message if isinstance(exc, PipelexError) else str(exc)
+        raise RemoteConfigFetchError(
+            f"{safe_url} redirected to {redact_url(location)!r}, which cannot be fetched "
+            f"({detail.rstrip('.')}).",
+            BROKEN_REDIRECT_HINT,
+            url=safe_url,
+        ) from None
+    problem = _unparseable(target)
+    if problem is not None:
+        raise RemoteConfigFetchError(
+            f"{safe_url} redirected to {redact_url(target)!r}, which cannot be parsed ({problem}).",
+            BROKEN_REDIRECT_HINT,
+            url=safe_url,
+        )
+    return target
 
 
 def _session(deadline: float, *, fail_fast: bool) -> requests.Session:
