@@ -14,8 +14,10 @@ from typing import Any
 import attrs
 
 from pipelex_core.bundles.concept_index import ConceptIndex
+from pipelex_core.bundles.fields import Field
 from pipelex_core.bundles.manifest import unresolved_dependency
 from pipelex_core.bundles.memory import PATH, PathError, Value, walk_path
+from pipelex_core.bundles.natives import NATIVE_DOMAIN
 from pipelex_core.bundles.pipe_specs import BOUND_PREFIX, PipeSpec, Slot, input_name_error
 from pipelex_core.bundles.problems import Problem
 from pipelex_core.bundles.refs import SNAKE, Presence
@@ -648,19 +650,17 @@ class FlowChecker:
                 "no brackets",
             )
             return
-        if output.concept == "native.Composite":
-            return
-        fields = self.index.fields_of(output.concept)
-        concept = self.index.get(output.concept)
-        if fields is None or (concept is not None and concept.is_open):
-            if concept is not None and concept.is_open:
-                return
+        fields, why_not = self._combination_fields(output.concept)
+        if why_not is not None:
             self._report(
                 spec,
                 "inadequate_output_concept",
-                f"a PipeParallel outputs Composite or a structured concept whose fields are the "
-                f"branches' results; {output.ref.bare} has no structure",
+                f"a PipeParallel combines its branches into its output, and "
+                f'{output.ref.bare} {why_not}: declare output = "Composite", or a concept '
+                "whose structure has a field per branch result",
             )
+            return
+        if fields is None:
             return
         for name in produced:
             if name not in fields:
@@ -705,6 +705,25 @@ class FlowChecker:
                     f"of {output.ref.bare} is required: make the field optional, or make the "
                     "branch always produce a value",
                 )
+
+    def _combination_fields(self, key: str) -> tuple[Mapping[str, Field] | None, str | None]:
+        """The fields a parallel combines into (None: untyped, anything goes), or why ``key``
+        cannot hold a combination: a native other than Composite (scalars, Anything, Dynamic),
+        or a concept with no structure of its own or inherited."""
+        for ancestor in self.index.lineage(key):
+            concept = self.index.get(ancestor)
+            if concept is None or concept.external:
+                return None, None  # reported where it is referenced, or checked by its package
+            if concept.native:
+                if concept.key == f"{NATIVE_DOMAIN}.Composite":
+                    return None, None
+                native = "a native concept that holds no named results"
+                if ancestor == key:
+                    return None, f"is {native}"
+                return None, f"refines {self.index.display(ancestor)}, {native}"
+            if concept.fields is not None:
+                return concept.fields, None
+        return None, "has no structure"
 
     # -- PipeCondition ---------------------------------------------------------------------
 
