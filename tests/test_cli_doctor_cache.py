@@ -28,11 +28,14 @@ def test_doctor_byok_is_healthy(cli: Cli) -> None:
     assert report["cache"]["present"] is False
     assert report["telemetry"]["enabled"] is False
     names = {b["name"] for b in report["byok_backends"]}
-    assert names == {"openai", "anthropic", "google", "mistral", "linkup"}
+    assert names == {"openai", "anthropic", "google", "mistral", "linkup", "internal"}
+    internal = next(b for b in report["byok_backends"] if b["name"] == "internal")
+    assert internal["api_key_env"] is None  # runs locally: no key to set
     assert {p["name"] for p in report["plugins"]} >= {"pipelex_http_fetcher", "pipelex_file_cache"}
     human = cli.run("doctor")
     assert human.code == 0
     assert "No problems found." in human.stdout
+    assert "BYOK internal: 1 models, no key needed" in human.stdout
 
 
 def test_doctor_reports_api_keys_without_printing_them(cli: Cli) -> None:

@@ -244,6 +244,7 @@ def test_models_in_byok_touch_no_network(cli: Cli, server: ConfigServer) -> None
         "google",
         "mistral",
         "linkup",
+        "internal",
     }
     assert server.requests == []
 

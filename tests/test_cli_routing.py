@@ -112,3 +112,35 @@ def test_doctor_names_a_route_to_a_backend_that_is_not_defined(cli: Cli, tmp_pat
     validated = cli.agent("validate", bundle(tmp_path, "gpt-5.6-terra"))
     assert validated.code == 0
     assert models_of(validated) == [("gpt-5.6-terra", "openai")]
+
+
+EXTRACT_LOCALLY = """\
+domain = "reading"
+main_pipe = "read_pdf"
+
+[pipe.read_pdf]
+type = "PipeExtract"
+description = "Read the text of a PDF on this machine"
+inputs = { report = "Document" }
+output = "Page[]"
+model = "pypdfium2-extract-pdf"
+"""
+
+
+def test_the_local_pdf_extractor_needs_no_key_and_no_gateway(
+    cli: Cli, server: ConfigServer, tmp_path: Path
+) -> None:
+    """Pipelex documents pypdfium2-extract-pdf as built in, with no API key: the kit's
+    keyless `internal` backend serves it, and its route keeps it off the Gateway."""
+    path = tmp_path / "read.mthds"
+    path.write_text(EXTRACT_LOCALLY)
+    byok = cli.agent("validate", str(path))
+    assert byok.code == 0, byok.stdout
+    assert models_of(byok) == [("pypdfium2-extract-pdf", "internal")]
+    (cli.home / "backends.toml").write_text(
+        "[pipelex_gateway]\nenabled = true\n[internal]\nenabled = true\n"
+    )
+    cli.env["PIPELEX_REMOTE_CONFIG_URL"] = server.url
+    gateway = cli.agent("validate", str(path))
+    assert gateway.code == 0, gateway.stdout
+    assert models_of(gateway) == [("pypdfium2-extract-pdf", "internal")]

@@ -286,7 +286,12 @@ def _render(report: dict[str, Any]) -> str:
         )
     for backend in report.get("byok_backends", []):
         if backend["enabled"]:
-            key = "key set" if backend["api_key_set"] else f"{backend['api_key_env']} not set"
+            if backend["api_key_env"] is None:
+                key = "no key needed"
+            elif backend["api_key_set"]:
+                key = "key set"
+            else:
+                key = f"{backend['api_key_env']} not set"
             lines.append(f"BYOK {backend['name']}: {backend['models']} models, {key}")
     for plugin in report.get("plugins", []):
         lines.append(f"Plugin {plugin['name']} ({plugin['distribution']} {plugin['version']})")
