@@ -222,6 +222,13 @@ class PipelexUsageError(PipelexError):
     domain = "usage"
 
 
+class AbortedError(PipelexError):
+    """The user stopped the command (Ctrl-C, or Ctrl-D at a prompt): exit code 1, as click's
+    own "Aborted!" is, never reported as a bug."""
+
+    domain = "aborted"
+
+
 class TermsNotAcceptedError(PipelexError):
     """The Gateway was asked for but its terms of service were not accepted."""
 

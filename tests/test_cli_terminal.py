@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 import pty
 import select
+import signal
 import subprocess
 import time
 from pathlib import Path
+
+import pytest
 
 from pipelex_core.config_server import ConfigServer
 from tests.cli_runner import BIN, REPO
@@ -57,3 +60,53 @@ def test_init_prompts_for_gateway_and_terms(home: Path, server: ConfigServer) ->
             process.kill()
     assert "enabled = true" in (home / "backends.toml").read_text()
     assert (home / "cache" / "remote_config.json").exists()
+
+
+def read_rest(fd: int) -> bytes:
+    """Everything the child wrote until it closed the terminal."""
+    seen = b""
+    while True:
+        readable, _, _ = select.select([fd], [], [], 60.0)
+        if not readable:
+            raise AssertionError(f"the terminal stayed open; it showed {seen!r}")
+        try:
+            chunk = os.read(fd, 1024)
+        except OSError:  # EIO: the child closed its side
+            return seen
+        if not chunk:
+            return seen
+        seen += chunk
+
+
+@pytest.mark.parametrize("how", ["ctrl-d", "ctrl-c"])
+def test_an_abort_at_the_prompt_is_an_abort_and_writes_nothing(
+    how: str, home: Path, server: ConfigServer
+) -> None:
+    """click's convention: "Aborted", exit 1; never exit 4, never a half-written home."""
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [str(BIN / "pipelex"), "init", "--remote-config-url", server.url],
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        env={"PATH": str(BIN), "PIPELEX_HOME": str(home), "HOME": str(home.parent)},
+        cwd=REPO,
+    )
+    os.close(terminal)
+    try:
+        assert b"Use the Pipelex Gateway" in read_until(controller, b"[y/N]")
+        if how == "ctrl-d":
+            os.write(controller, b"\x04")  # end of input at the prompt
+        else:
+            process.send_signal(signal.SIGINT)  # what Ctrl-C delivers
+        shown = read_rest(controller)
+        assert process.wait(timeout=60) == 1
+    finally:
+        os.close(controller)
+        if process.poll() is None:
+            process.kill()
+    assert b"Aborted." in shown
+    assert b"bug" not in shown
+    assert b"Traceback" not in shown
+    assert not (home / "backends.toml").exists()
+    assert not (home / "pipelex_service.toml").exists()

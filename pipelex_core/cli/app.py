@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import click
 
 from pipelex_core.cli import bundle_commands, cache_commands, catalogue_commands, doctor, init
-from pipelex_core.cli.face import CliState, Outcome, emit
-from pipelex_core.errors import PipelexError, PipelexUsageError
+from pipelex_core.cli.face import CliState, Outcome, aborted, emit
+from pipelex_core.errors import PipelexError
 from pipelex_core.plugins import Plugins
 from pipelex_core.settings import disabled_plugins_from_env
 
@@ -50,8 +50,8 @@ def main(argv: Sequence[str] | None = None, *, agent: bool = False) -> None:
         code = cli.main(args, prog_name="pipelex", standalone_mode=False, obj=state)
     except click.UsageError as exc:
         sys.exit(emit(state, _command_of(args), error=exc))
-    except click.Abort:
-        sys.exit(emit(state, _command_of(args), error=PipelexUsageError("Aborted.")))
+    except (click.Abort, KeyboardInterrupt):
+        sys.exit(emit(state, _command_of(args), error=aborted()))
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -19,7 +19,12 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import click
 
-from pipelex_core.errors import PipelexError, PipelexUsageError, RemoteConfigStaleWarning
+from pipelex_core.errors import (
+    AbortedError,
+    PipelexError,
+    PipelexUsageError,
+    RemoteConfigStaleWarning,
+)
 from pipelex_core.settings import Settings
 
 if TYPE_CHECKING:
@@ -31,6 +36,8 @@ EXIT_VERDICT = 1
 EXIT_USAGE = 2
 EXIT_ENVIRONMENT = 3
 EXIT_INTERNAL = 4
+#: click's convention for an abort (its "Aborted!"), shared with the verdict code.
+EXIT_ABORTED = 1
 
 
 @attrs.frozen
@@ -70,6 +77,8 @@ def remote_config_field(result: RemoteConfigResult | None) -> dict[str, Any] | N
 
 
 def exit_code_for(error: BaseException) -> int:
+    if isinstance(error, AbortedError):
+        return EXIT_ABORTED
     if isinstance(error, PipelexUsageError | click.UsageError):
         return EXIT_USAGE
     if isinstance(error, PipelexError):
@@ -194,9 +203,19 @@ def run_command(state: CliState, command: str, body: Callable[[], Outcome]) -> i
             outcome = body()
         except (PipelexError, click.UsageError) as exc:
             return emit(state, command, error=exc, caught=caught)
+        except (click.Abort, KeyboardInterrupt):
+            return emit(state, command, error=aborted(), caught=caught)
         except Exception as exc:  # an unexpected failure: exit 4, traceback with --debug
             return emit(state, command, error=exc, caught=caught)
     return emit(state, command, outcome=outcome, caught=caught)
+
+
+def aborted() -> AbortedError:
+    return AbortedError(
+        "Aborted.",
+        "Stopped before finishing; files are written whole or not at all, so run "
+        "the command again.",
+    )
 
 
 @contextlib.contextmanager
