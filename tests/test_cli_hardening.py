@@ -105,3 +105,24 @@ def test_a_3000_deep_chain_validates_and_a_run_refuses_it_cleanly(cli: Cli, tmp_
     run = cli.agent("run", str(bundle), "--inputs", '{"t": "x"}')
     assert run.code == 1
     assert "nests pipes too deeply" in run.envelope["error"]["message"]
+
+
+def test_a_2000_pipe_cycle_is_one_problem_with_a_readable_message(cli: Cli, tmp_path: Path) -> None:
+    size = 2_000
+    lines = ['domain = "loop"', 'main_pipe = "p0"']
+    for i in range(size):
+        lines += [
+            f"[pipe.p{i}]",
+            'type = "PipeSequence"\ndescription = "d"\ninputs = { t = "Text" }\noutput = "Text"',
+            f'steps = [{{ pipe = "p{(i + 1) % size}", result = "r" }}]',
+        ]
+    bundle = tmp_path / "loop.mthds"
+    bundle.write_text("\n".join(lines) + "\n")
+    completed = cli.agent("validate", str(bundle))
+    assert completed.code == 1
+    [problem] = completed.envelope["error"]["problems"]
+    assert problem["code"] == "circular_dependency_error"
+    assert problem["message"] == (
+        "controllers call each other in a circle: p0 -> p1 -> p2 -> p3 -> p4 -> p5 -> "
+        "… (1,989 more) … -> p1995 -> p1996 -> p1997 -> p1998 -> p1999 -> p0; break the cycle"
+    )

@@ -13,7 +13,7 @@ import attrs
 
 from pipelex_core.bundles.concept_index import ConceptIndex, build_concept_index
 from pipelex_core.bundles.flow_rules import FlowChecker, controller_targets
-from pipelex_core.bundles.graphs import find_cycles
+from pipelex_core.bundles.graphs import describe_cycle, find_cycles
 from pipelex_core.bundles.library import Bundle, Library
 from pipelex_core.bundles.manifest import Manifest, find_manifest, load_manifest
 from pipelex_core.bundles.model_uses import ModelUse, model_uses
@@ -216,7 +216,7 @@ def _check_cycles(registry: PipeRegistry, problems: list[Problem]) -> None:
             specs[cycle[0]].problem(
                 "circular_dependency_error",
                 "controllers call each other in a circle: "
-                + " -> ".join(specs[key].code for key in cycle)
+                + describe_cycle([specs[key].code for key in cycle])
                 + "; break the cycle",
             )
         )

@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 
 from pipelex_core.bundles.fields import FIELD_TYPES, Field
-from pipelex_core.bundles.graphs import find_cycles
+from pipelex_core.bundles.graphs import describe_cycle, find_cycles
 from pipelex_core.bundles.library import Bundle
 from pipelex_core.bundles.manifest import Manifest, unresolved_dependency
 from pipelex_core.bundles.natives import (
@@ -426,7 +426,7 @@ def _report_holding_cycles(index: ConceptIndex, problems: list[Problem]) -> None
                 None,
                 "concept_field_invalid",
                 "concepts hold each other in a circle through their fields: "
-                + " -> ".join(index.concepts[key].code for key in cycle)
+                + describe_cycle([index.concepts[key].code for key in cycle])
                 + "; break it (hold an identifier instead, or a list of another concept)",
             )
         )
@@ -448,7 +448,7 @@ def _report_cycles(index: ConceptIndex, problems: list[Problem]) -> None:
                     None,
                     "concept_refinement_cycle",
                     "concepts refine each other in a circle: "
-                    + " -> ".join([*cycle, cycle[0]])
+                    + describe_cycle([*cycle, cycle[0]])
                     + "; one of them must refine something else, or nothing",
                 )
             )

@@ -41,3 +41,16 @@ def find_cycles(edges: Mapping[str, Sequence[str]]) -> list[list[str]]:
                 path.append(target)
                 stack.append((target, 0))
     return cycles
+
+
+#: A circle longer than this is shown by its ends: a message stays readable, whatever its size.
+SHOWN_MEMBERS = 12
+
+
+def describe_cycle(names: Sequence[str]) -> str:
+    """``a -> b -> a``; a long circle keeps its first and last members around a count."""
+    if len(names) <= SHOWN_MEMBERS:
+        return " -> ".join(names)
+    half = SHOWN_MEMBERS // 2
+    hidden = len(names) - 2 * half
+    return " -> ".join([*names[:half], f"… ({hidden:,} more) …", *names[-half:]])
