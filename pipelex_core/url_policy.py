@@ -27,6 +27,10 @@ _FORBIDDEN_IN_HOST = frozenset("\x00\t\n\r #%/:<>?@[\\]^|")
 
 def check_url_allowed(url: str) -> None:
     """Raise a configuration error for a URL that must not be fetched, saying what is wrong."""
+    control = next((char for char in url if ord(char) < 0x20 or ord(char) == 0x7F), None)
+    if control is not None:  # urlsplit would drop tabs and newlines silently
+        visible = "".join(char if char.isprintable() else "\ufffd" for char in url)
+        raise _invalid(visible, f"it contains the control character {control!r}")
     try:
         parts = urlsplit(url)
         host = parts.hostname

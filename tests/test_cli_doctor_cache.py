@@ -8,6 +8,8 @@ import stat
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from pipelex_core.config_server import ConfigServer, closed_port_url
 from tests.cli_runner import EXAMPLES, Cli
 
@@ -110,6 +112,16 @@ def test_doctor_invalid_config_file_needs_action(cli: Cli) -> None:
     deck = next(f for f in completed.envelope["result"]["config_files"] if f["file"] == "deck.toml")
     assert deck["valid"] is False
     assert "invalid TOML" in deck["error"]
+
+
+def test_doctor_reports_an_invalid_service_file_once(cli: Cli) -> None:
+    """The file check and the settings check both meet it: one problem, said once."""
+    (cli.home / "pipelex_service.toml").write_text('remote_config_url = "https://x/a\nb"\n')
+    completed = cli.agent("doctor")
+    assert completed.code == 1
+    problems = completed.envelope["result"]["problems"]
+    assert len(problems) == 1
+    assert "pipelex_service.toml: invalid TOML" in problems[0]
 
 
 def test_cache_show_refresh_clear(cli: Cli, server: ConfigServer, cache_file: Path) -> None:
@@ -260,3 +272,25 @@ def test_cache_export_behaves_like_a_shell_redirection(
     # - is stdout in the human face, refused in the agent face (its stdout is the envelope)
     assert json.loads(cli.run("cache", "export", "-").stdout) == json.loads(envelope)
     assert cli.agent("cache", "export", "-").code == 2
+
+
+@pytest.mark.parametrize(
+    ("url", "fragment"),
+    [
+        ("http://example.com/x", "Refusing plain http:// remote config URL"),
+        ("ftp://x/y", "it must start with https://"),
+        ("https://a..b/x", "the host 'a..b' has an empty label"),
+    ],
+)
+@pytest.mark.parametrize("gateway", ["0", "1"], ids=["byok", "gateway"])
+def test_doctor_never_clears_a_url_the_commands_refuse(
+    cli: Cli, url: str, fragment: str, gateway: str
+) -> None:
+    (cli.home / "pipelex_service.toml").write_text(f'remote_config_url = "{url}"\n')
+    completed = cli.agent("doctor", PIPELEX_GATEWAY=gateway)
+    assert completed.code == 1
+    problems = completed.envelope["result"]["problems"]
+    assert any(fragment in problem for problem in problems), problems
+    if gateway == "1":
+        assert completed.envelope["result"]["gateway"]["reachable"] is None  # never fetched
+        assert cli.agent("models", PIPELEX_GATEWAY="1").code == 3  # what doctor foretells

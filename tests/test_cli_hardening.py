@@ -6,8 +6,12 @@ import json
 import os
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 
+import pytest
+
+from pipelex_core.cli.init import _toml_string, checked_toml
 from pipelex_core.settings import Settings
 from tests.cli_runner import BIN, EXAMPLES, Cli
 
@@ -126,3 +130,37 @@ def test_a_2000_pipe_cycle_is_one_problem_with_a_readable_message(cli: Cli, tmp_
         "controllers call each other in a circle: p0 -> p1 -> p2 -> p3 -> p4 -> p5 -> "
         "… (1,989 more) … -> p1995 -> p1996 -> p1997 -> p1998 -> p1999 -> p0; break the cycle"
     )
+
+
+@pytest.mark.parametrize("control", ["\n", "\t", "\r", "\x1b", "\x7f"])  # argv holds no NUL
+def test_init_refuses_a_url_with_a_control_character_and_writes_nothing(
+    cli: Cli, control: str
+) -> None:
+    assert cli.agent("init", "--byok").code == 0
+    before = {path.name: path.read_bytes() for path in cli.home.glob("*.toml")}
+    url = f"https://example.com/a{control}b.json"
+    completed = cli.agent("init", "--byok", "--force", "--remote-config-url", url)
+    assert completed.code == 3
+    message = completed.envelope["error"]["message"]
+    assert message == (
+        "Invalid remote config URL 'https://example.com/a\ufffdb.json': "
+        f"it contains the control character {control!r}."
+    )
+    assert {path.name: path.read_bytes() for path in cli.home.glob("*.toml")} == before
+    assert cli.agent("validate", str(EXAMPLES / "bundles" / "summarize.mthds")).code == 0
+
+
+def test_a_control_character_in_the_configured_url_is_a_configuration_error(cli: Cli) -> None:
+    completed = cli.agent(
+        "models", PIPELEX_GATEWAY="1", PIPELEX_REMOTE_CONFIG_URL="https://example.com/\trc.json"
+    )
+    assert completed.code == 3
+    assert "contains the control character '\\t'" in completed.envelope["error"]["message"]
+
+
+def test_every_string_init_writes_reads_back_as_itself() -> None:
+    """init's TOML strings escape whatever they hold (every control character included)."""
+    samples = [chr(code) for code in range(0x20)] + ["\x7f", '"', "\\", "é ✓", "a\\nb", "'''"]
+    for sample in samples:
+        text = f"key = {_toml_string(sample)}\n"
+        assert tomllib.loads(checked_toml("sample.toml", text))["key"] == sample

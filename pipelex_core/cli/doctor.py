@@ -109,6 +109,7 @@ def _doctor(state: CliState) -> Outcome:
 
 
 def _finish(report: dict[str, Any], problems: list[str]) -> Outcome:
+    problems = list(dict.fromkeys(problems))  # two checks can meet the same fault: report it once
     report["problems"] = problems
     text = _render(report)
     return Outcome(
@@ -186,17 +187,25 @@ def _gateway(
         "reachable": None,
         "reachability_error": None,
     }
+    url_error = None
+    try:  # the check every Gateway command makes first, so doctor never clears what they refuse
+        check_url_allowed(settings.remote_config_url)
+    except PipelexError as exc:
+        url_error = exc.message
+        problems.append(url_error)
     if not settings.gateway_enabled:
         return gateway
     if not settings.terms_accepted:
         problems.append(
             "the Gateway is enabled but its terms are not accepted (run `pipelex init`)"
         )
+    if url_error is not None:
+        gateway["reachability_error"] = url_error
+        return gateway
     if settings.offline:
         gateway["reachability_error"] = "not checked: PIPELEX_OFFLINE=1"
     else:
         try:
-            check_url_allowed(settings.remote_config_url)
             probe = attrs.evolve(
                 settings, fetch_deadline=min(settings.fetch_deadline, PROBE_DEADLINE)
             )

@@ -108,6 +108,7 @@ def _init(
         BACKENDS_FILE: backends_toml(gateway=use_gateway),
         SERVICE_FILE: service_toml(url=remote_config_url, terms_accepted=accept_terms),
     }
+    contents = {name: checked_toml(name, text) for name, text in contents.items()}
     files = write_config_files(home, contents, force=force)
 
     result: dict[str, Any] = {
@@ -186,9 +187,44 @@ def _toml_value(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-        return f'"{escaped}"'
+        return _toml_string(value)
     return str(value)
+
+
+#: TOML's short escapes; any other control character is written as ``\uXXXX``.
+_TOML_ESCAPES = {
+    "\\": "\\\\",
+    '"': '\\"',
+    "\b": "\\b",
+    "\t": "\\t",
+    "\n": "\\n",
+    "\f": "\\f",
+    "\r": "\\r",
+}
+
+
+def _toml_string(value: str) -> str:
+    """A TOML basic string that reads back as ``value``, whatever characters it holds."""
+    out = []
+    for char in value:
+        if char in _TOML_ESCAPES:
+            out.append(_TOML_ESCAPES[char])
+        elif ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\u{ord(char):04X}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
+def checked_toml(name: str, text: str) -> str:
+    """``text`` if it reads back as TOML: a file ``init`` writes must never break later runs."""
+    import tomllib
+
+    try:
+        tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:  # a bug here, caught before anything is written
+        raise RuntimeError(f"init produced invalid TOML for {name}: {exc}") from exc
+    return text
 
 
 def write_config_files(
