@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         payload_sha256,
     )
     from pipelex_core.cli.face import CliState, Outcome, remote_config_field, run_command
+    from pipelex_core.file_read import UnreadableFileError, read_regular_file
     from pipelex_core.obtain import RemoteConfigCacheWriteWarning
     from pipelex_core.output_path import write_output
     from pipelex_core.plugins import (
@@ -68,6 +69,8 @@ _LAZY = {
     "Outcome": "pipelex_core.cli.face",
     "remote_config_field": "pipelex_core.cli.face",
     "run_command": "pipelex_core.cli.face",
+    "UnreadableFileError": "pipelex_core.file_read",
+    "read_regular_file": "pipelex_core.file_read",
     "RemoteConfigCacheWriteWarning": "pipelex_core.obtain",
     "PluginError": "pipelex_core.plugins",
     "PluginHookError": "pipelex_core.plugins",
@@ -136,12 +139,14 @@ __all__ = [
     "Settings",
     "TelemetryDecision",
     "UnknownModelError",
+    "UnreadableFileError",
     "check_url_allowed",
     "decode_envelope",
     "encode_envelope",
     "hookimpl",
     "is_loopback_host",
     "payload_sha256",
+    "read_regular_file",
     "redact_url",
     "remote_config_field",
     "run_command",

@@ -157,28 +157,40 @@ def disabled_plugins_from_env(env: Mapping[str, str]) -> frozenset[str]:
     return frozenset(name.strip() for name in raw.split(",") if name.strip())
 
 
+#: No config file is anywhere near this size; a larger "file" (a device) is refused.
+MAX_CONFIG_BYTES = 16 * 1024 * 1024
+
+
 def read_toml(path: Path) -> dict[str, Any]:
-    """Parse a TOML file; a missing file is empty, a broken one a clear error."""
+    """Parse a TOML file; a missing file is empty, a broken one a clear error. A directory,
+    FIFO or device in its place is named, never waited on or read without end."""
+    from pipelex_core.file_read import UnreadableFileError, read_regular_file
+
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        data = read_regular_file(path, limit=MAX_CONFIG_BYTES)
     except FileNotFoundError:
         return {}
-    except tomllib.TOMLDecodeError as exc:
+    except UnreadableFileError as exc:
+        if exc.reason.startswith("a directory"):
+            message = f"{path}: is a directory, not a TOML file."
+        else:
+            message = f"{path}: cannot be read: it is {exc.reason}."
         raise ConfigurationError(
-            f"{path}: invalid TOML: {exc}", f"Fix or remove {path}.", path=path
-        ) from None
-    except IsADirectoryError:
-        raise ConfigurationError(
-            f"{path}: is a directory, not a TOML file.",
+            message,
             f"Move {path} out of the way (or run `pipelex doctor` to see every config file).",
             path=path,
         ) from None
-    except OSError as exc:
+    try:
+        return tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
         raise ConfigurationError(
-            f"{path}: cannot be read: {exc.strerror or exc}",
-            f"Check that {path} is a file you can read.",
+            f"{path}: invalid TOML: not UTF-8 (byte {exc.start})",
+            f"Fix or remove {path}.",
             path=path,
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(
+            f"{path}: invalid TOML: {exc}", f"Fix or remove {path}.", path=path
         ) from None
 
 

@@ -294,3 +294,28 @@ def test_doctor_never_clears_a_url_the_commands_refuse(
     if gateway == "1":
         assert completed.envelope["result"]["gateway"]["reachable"] is None  # never fetched
         assert cli.agent("models", PIPELEX_GATEWAY="1").code == 3  # what doctor foretells
+
+
+def test_cache_import_reads_only_a_regular_file_and_never_waits(cli: Cli, tmp_path: Path) -> None:
+    """/dev/zero would be read forever, a FIFO would wait for a writer: both refused at once."""
+    fifo = tmp_path / "export.fifo"
+    os.mkfifo(fifo)
+    for path, what in ((Path("/dev/zero"), "a character device"), (fifo, "a FIFO (named pipe)")):
+        completed = cli.agent("cache", "import", str(path))
+        assert completed.code == 2
+        assert completed.envelope["error"]["message"] == (
+            f"{path} cannot be imported: it is {what}, not a regular file."
+        )
+    assert not (cli.home / "cache" / "remote_config.json").exists()
+
+
+def test_doctor_reports_a_fifo_at_the_cache_path_without_waiting(
+    cli: Cli, cache_file: Path
+) -> None:
+    cache_file.parent.mkdir(parents=True, mode=0o700)
+    os.mkfifo(cache_file)
+    completed = cli.agent("doctor", PIPELEX_GATEWAY="1", PIPELEX_OFFLINE="1")
+    assert completed.code == 1
+    cache = completed.envelope["result"]["cache"]
+    assert cache["usable"] is False
+    assert cache["reason"] == "it is a FIFO (named pipe), not a regular file"

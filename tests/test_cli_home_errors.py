@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -59,16 +61,33 @@ def test_config_file_that_is_a_directory_is_named(cli: Cli) -> None:
     assert "permissions" not in error["hint"]
 
 
-def test_init_over_a_config_path_that_is_a_directory_says_what_to_do(cli: Cli) -> None:
-    (cli.home / "backends.toml").mkdir()
+@pytest.mark.parametrize("kind", ["directory", "fifo"])
+def test_init_over_a_config_path_that_is_a_directory_says_what_to_do(cli: Cli, kind: str) -> None:
+    path = cli.home / "backends.toml"
+    if kind == "directory":
+        path.mkdir()
+    else:
+        os.mkfifo(path)  # never opened for reading: it would wait for a writer
     completed = cli.agent("init", "--byok")
     assert completed.code == 3
     error = completed.envelope["error"]
     assert error["type"] == "ConfigurationError"
-    assert str(cli.home / "backends.toml") in error["message"]
-    assert "Is a directory" in error["message"]
-    assert (cli.home / "backends.toml").is_dir()  # nothing removed
+    what = "a directory" if kind == "directory" else "a FIFO (named pipe)"
+    assert error["message"] == (
+        f"Cannot write the configuration in {cli.home}: {path}: it is {what}, not a regular file."
+    )
+    assert path.is_dir() if kind == "directory" else stat.S_ISFIFO(path.lstat().st_mode)
     assert not (cli.home / "pipelex_service.toml").exists()  # nothing half-written
+
+
+def test_a_fifo_where_a_config_file_should_be_is_named_not_waited_on(cli: Cli) -> None:
+    os.mkfifo(cli.home / "backends.toml")
+    completed = cli.agent("validate", str(EXAMPLES / "bundles" / "summarize.mthds"))
+    assert completed.code == 3
+    assert completed.envelope["error"]["message"] == (
+        f"{cli.home / 'backends.toml'}: cannot be read: it is a FIFO (named pipe), "
+        "not a regular file."
+    )
 
 
 def test_init_over_a_config_file_in_another_encoding_refuses_then_forces(cli: Cli) -> None:

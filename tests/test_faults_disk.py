@@ -7,7 +7,9 @@ import contextlib
 import datetime as dt
 import json
 import os
+import re
 import signal
+import stat
 import subprocess
 import sys
 import textwrap
@@ -208,3 +210,36 @@ def test_init_on_a_read_only_home_names_the_file_and_changes_nothing(tmp_path: P
         )
         assert sorted(p.name for p in home.iterdir()) == ["deck.toml"]
         assert (home / "deck.toml").read_text() == "# mine\n"
+
+
+def plant(kind: str, path: Path) -> None:
+    path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+    if kind == "directory":
+        path.mkdir()
+    else:
+        os.mkfifo(path)
+
+
+def still_there(kind: str, path: Path) -> bool:
+    mode = path.lstat().st_mode
+    return stat.S_ISDIR(mode) if kind == "directory" else stat.S_ISFIFO(mode)
+
+
+@pytest.mark.parametrize("kind", ["directory", "fifo"])
+def test_what_is_not_a_file_at_the_cache_path_is_an_unusable_cache_left_alone(
+    kind: str, server: ConfigServer, make_settings: SettingsFactory, cache_file: Path
+) -> None:
+    """Checked before it is opened (a FIFO never blocks), reported with its reason offline,
+    and with the server up the run is fresh and warns that it could not cache."""
+    from pipelex_core import RemoteConfigUnavailableError
+
+    plant(kind, cache_file)
+    what = "a directory" if kind == "directory" else "a FIFO (named pipe)"
+    with pytest.raises(RemoteConfigUnavailableError) as raised:
+        setup(needs_model_specs=True, settings=make_settings(server.url, PIPELEX_OFFLINE="1"))
+    assert raised.value.cache_state == "unusable"
+    assert f"is unusable: it is {what}, not a regular file" in raised.value.message
+    with pytest.warns(RemoteConfigCacheWriteWarning, match=re.escape(f"{what} is there, and it")):
+        runtime = setup(needs_model_specs=True, settings=make_settings(server.url))
+    assert runtime.source is RemoteConfigSource.FRESH
+    assert still_there(kind, cache_file)

@@ -161,13 +161,26 @@ def import_(state: CliState, file: Path) -> int:
     return run_command(state, "cache import", lambda: _import(state, file))
 
 
+#: An export holds one remote config (at most 16 MiB) and its envelope: anything larger is not one.
+MAX_IMPORT_BYTES = 64 * 1024 * 1024
+
+
 def _import(state: CliState, file: Path) -> Outcome:
     from pipelex_core.cache_envelope import decode_envelope
+    from pipelex_core.file_read import UnreadableFileError, read_regular_file
     from pipelex_core.remote_config import RemoteConfig
 
     settings = state.settings()
     try:
-        cached = decode_envelope(file.read_bytes())
+        data = read_regular_file(file, limit=MAX_IMPORT_BYTES)
+    except (FileNotFoundError, UnreadableFileError) as exc:
+        reason = exc.reason if isinstance(exc, UnreadableFileError) else "missing"
+        raise PipelexUsageError(
+            f"{file} cannot be imported: it is {reason}.",
+            "Give the file `pipelex cache export FILE` wrote.",
+        ) from None
+    try:
+        cached = decode_envelope(data)
     except CacheUnusableError as exc:
         raise CacheUnusableError(
             f"{file} cannot be imported: {exc.reason}.",

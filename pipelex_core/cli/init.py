@@ -266,12 +266,22 @@ def write_config_files(
 
 def _current_bytes(home: Path, name: str) -> bytes | None:
     """Compared as bytes: a file in another encoding differs, it does not crash."""
+    from pipelex_core.file_read import UnreadableFileError, read_regular_file
+    from pipelex_core.settings import MAX_CONFIG_BYTES
+
+    path = home / name
     try:
-        return (home / name).read_bytes()
+        return read_regular_file(path, limit=MAX_CONFIG_BYTES)
     except FileNotFoundError:
         return None
+    except UnreadableFileError as exc:
+        raise ConfigurationError(
+            f"Cannot write the configuration in {home}: {path}: it is {exc.reason}.",
+            f"Move {path} out of the way, then run `pipelex init` again.",
+            path=path,
+        ) from None
     except OSError as exc:
-        raise _config_path_error(home, home / name, exc) from None
+        raise _config_path_error(home, path, exc) from None
 
 
 def _config_path_error(home: Path, path: Path, exc: OSError) -> ConfigurationError:

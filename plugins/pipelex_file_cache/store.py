@@ -8,16 +8,18 @@ correctness never depends on it, so losing it costs duplicated work, not a corru
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
+import stat
 from pathlib import Path
 
 from pipelex_core import (
     CachedConfig,
     CacheUnusableError,
     PipelexError,
+    UnreadableFileError,
     decode_envelope,
     encode_envelope,
+    read_regular_file,
     write_atomically,
 )
 
@@ -33,24 +35,16 @@ class CacheWriteError(PipelexError):
 
 
 def read_cache(path: Path) -> CachedConfig | None:
-    """The cached config, None when there is no cache, or :class:`CacheUnusableError`."""
+    """The cached config, None when there is no cache, or :class:`CacheUnusableError`.
+
+    Whatever is at the path is checked first: a directory, a FIFO or a device is an unusable
+    cache with its reason, never a crash or a hang, and a link is never followed."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        data = read_regular_file(path, limit=MAX_CACHE_BYTES, follow_symlinks=False)
     except FileNotFoundError:
         return None
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise CacheUnusableError(
-                "it is a symbolic link, which is never followed", path=path
-            ) from None
-        raise CacheUnusableError(f"it cannot be read ({exc.strerror})", path=path) from None
-    with os.fdopen(fd, "rb") as handle:
-        try:
-            data = handle.read(MAX_CACHE_BYTES + 1)
-        except OSError as exc:
-            raise CacheUnusableError(f"it cannot be read ({exc.strerror})", path=path) from None
-    if len(data) > MAX_CACHE_BYTES:
-        raise CacheUnusableError("it is larger than any remote config should be", path=path)
+    except UnreadableFileError as exc:
+        raise CacheUnusableError(f"it is {exc.reason}", path=path) from None
     try:
         return decode_envelope(data)
     except CacheUnusableError as exc:
@@ -66,6 +60,7 @@ def write_cache(path: Path, cached: CachedConfig, *, lock_timeout: float) -> Non
         _ensure_private_dir(path.parent)
         lock = filelock.FileLock(f"{path}{LOCK_SUFFIX}", timeout=lock_timeout, mode=0o600)
         with lock:
+            _refuse_what_is_not_ours(path)
             _remove_stale_temp_files(path)
             write_atomically(path, data)
     except filelock.Timeout:
@@ -80,6 +75,26 @@ def write_cache(path: Path, cached: CachedConfig, *, lock_timeout: float) -> Non
             "the previous cache is intact.",
             "Check free space and the permissions of the cache directory.",
         ) from None
+
+
+def _refuse_what_is_not_ours(path: Path) -> None:
+    """A directory, FIFO or device at the cache path was put there by someone else: never
+    replaced (a planted symlink is, since only the link is replaced, never its target)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    if stat.S_ISREG(mode) or stat.S_ISLNK(mode):
+        return
+    kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
+    if stat.S_ISFIFO(mode):
+        kind = "a FIFO (named pipe)"
+    elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        kind = "a device"
+    raise CacheWriteError(
+        f"Could not write the cache {path}: {kind} is there, and it is left as it is.",
+        f"Move {path} out of the way; the next successful fetch will write the cache.",
+    )
 
 
 def remove_cache(path: Path, *, lock_timeout: float) -> str | None:
