@@ -446,7 +446,7 @@ def test_inputs_inline_json_and_never_a_fifo(cli: Cli, tmp_path: Path) -> None:
     os.mkfifo(fifo)
     completed = cli.agent("run", str(SUMMARIZE), "--dry-run", "--inputs", str(fifo))
     assert completed.code == 2
-    assert "is not a regular file" in completed.envelope["error"]["message"]
+    assert "it is a FIFO (named pipe), not a regular file" in completed.envelope["error"]["message"]
 
 
 def test_a_pipe_code_shared_by_two_domains_is_named_by_its_domain(cli: Cli, tmp_path: Path) -> None:

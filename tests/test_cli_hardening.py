@@ -164,3 +164,22 @@ def test_every_string_init_writes_reads_back_as_itself() -> None:
     for sample in samples:
         text = f"key = {_toml_string(sample)}\n"
         assert tomllib.loads(checked_toml("sample.toml", text))["key"] == sample
+
+
+def test_a_fifo_named_like_a_bundle_is_reported_and_hides_nothing(cli: Cli, tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "a.mthds")
+    (tmp_path / "b.mthds").write_text('domain = "Other"\n')
+    for target in (tmp_path, tmp_path / "a.mthds"):
+        completed = cli.agent("validate", str(target))
+        assert completed.code == 1
+        problems = [
+            (Path(p["file"]).name, p["code"], p["message"])
+            for p in completed.envelope["error"]["problems"]
+        ]
+        assert problems[0] == (
+            "a.mthds",
+            "toml_invalid",
+            "cannot be read: it is a FIFO (named pipe), not a regular file",
+        )
+        if target == tmp_path:
+            assert problems[1][:2] == ("b.mthds", "domain_invalid")

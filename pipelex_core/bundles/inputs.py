@@ -24,6 +24,7 @@ from pipelex_core.bundles.pipe_specs import PipeSpec, Slot
 from pipelex_core.bundles.refs import Presence, parse_concept_ref
 from pipelex_core.bundles.samples import light_example, native_code, to_content
 from pipelex_core.errors import PipelexUsageError
+from pipelex_core.file_read import UnreadableFileError, read_regular_file
 
 MAX_INPUTS_BYTES = 64 * 1024 * 1024
 
@@ -140,15 +141,12 @@ def _has_non_finite(value: Any) -> bool:
 def _read_inputs_path(path: Path) -> dict[str, Any]:
     where = f"Inputs file {path}"
     try:
-        if not path.exists():
-            raise PipelexUsageError(f"{where} does not exist.")
-        if not path.is_file():  # a directory, a FIFO, a device: never opened, never waited on
-            raise PipelexUsageError(f"{where} is not a regular file.")
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_INPUTS_BYTES + 1)
-        if len(raw) > MAX_INPUTS_BYTES:
-            raise PipelexUsageError(f"{where} is larger than 64 MiB.")
+        raw = read_regular_file(path, limit=MAX_INPUTS_BYTES)  # a FIFO is never waited on
         text = raw.decode("utf-8-sig")
+    except FileNotFoundError:
+        raise PipelexUsageError(f"{where} does not exist.") from None
+    except UnreadableFileError as exc:
+        raise PipelexUsageError(f"{where} cannot be read: it is {exc.reason}.") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise PipelexUsageError(f"{where} cannot be read: {exc}.") from None
     if path.suffix.lower() != ".toml":

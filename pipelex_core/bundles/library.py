@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 
 from pipelex_core.bundles.problems import Problem
+from pipelex_core.file_read import UnreadableFileError, read_regular_file
 
 BUNDLE_SUFFIX = ".mthds"
 #: No bundle is this large; reading stops there instead of filling the memory.
@@ -83,7 +84,8 @@ def bundle_files(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
     problems: list[Problem] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(p for p in path.rglob(f"*{BUNDLE_SUFFIX}") if p.is_file())
+            # not is_file(): a FIFO or device named *.mthds is reported, never skipped silently
+            found = sorted(p for p in path.rglob(f"*{BUNDLE_SUFFIX}") if not p.is_dir())
             if not found:
                 problems.append(
                     Problem(
@@ -94,7 +96,7 @@ def bundle_files(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
                     )
                 )
             files.extend(found)
-        elif path.is_file():
+        elif path.exists():  # a FIFO or device too: _parse names what it is, never waits
             files.append(path)
         else:
             problems.append(
@@ -116,14 +118,15 @@ def load_library(paths: Iterable[Path]) -> Library:
 def _parse(file: Path, problems: list[Problem]) -> Bundle | None:
     name = str(file)
     try:
+        raw = read_regular_file(file, limit=MAX_BUNDLE_BYTES)  # a FIFO is never waited on
+    except UnreadableFileError as exc:
+        problems.append(Problem(name, None, "toml_invalid", f"cannot be read: it is {exc.reason}"))
+        return None
+    except OSError as exc:
+        problems.append(Problem(name, None, "toml_invalid", f"cannot be read: {exc}"))
+        return None
+    try:
         # utf-8-sig: a byte-order mark some editors write is not part of the TOML
-        with file.open("rb") as handle:
-            raw = handle.read(MAX_BUNDLE_BYTES + 1)
-        if len(raw) > MAX_BUNDLE_BYTES:
-            problems.append(
-                Problem(name, None, "toml_invalid", "is larger than 64 MiB: not a bundle")
-            )
-            return None
         document = tomllib.loads(raw.decode("utf-8-sig"))
     except tomllib.TOMLDecodeError as exc:
         problems.append(Problem(name, None, "toml_invalid", f"invalid TOML: {exc}"))

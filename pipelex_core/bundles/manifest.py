@@ -20,6 +20,10 @@ import attrs
 from pipelex_core.bundles.library import Bundle
 from pipelex_core.bundles.problems import Problem
 from pipelex_core.bundles.refs import DOMAIN, RESERVED_DOMAINS, SNAKE
+from pipelex_core.file_read import UnreadableFileError, read_regular_file
+
+#: A manifest is a few kilobytes; anything this large is not one.
+MAX_MANIFEST_BYTES = 16 * 1024 * 1024
 
 MANIFEST = "METHODS.toml"
 ADDRESS = re.compile(r"^[a-zA-Z0-9._-]+\.[a-zA-Z0-9._-]+/[a-zA-Z0-9._/-]+$")
@@ -64,7 +68,11 @@ def load_manifest(path: Path, problems: list[Problem]) -> Manifest | None:
         problems.append(Problem(name, None, "manifest_invalid", message))
 
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        raw = read_regular_file(path, limit=MAX_MANIFEST_BYTES)
+        document = tomllib.loads(raw.decode("utf-8-sig"))
+    except UnreadableFileError as exc:
+        bad(f"cannot be read: it is {exc.reason}")
+        return None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         bad(f"cannot be read as TOML: {exc}")
         return None
