@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
 PIPELEX_HOME=$(mktemp -d)
 export PIPELEX_HOME
+trap 'rm -rf "$PIPELEX_HOME"' EXIT  # the story's home is temporary: leave nothing behind
 echo "PIPELEX_HOME=$PIPELEX_HOME"
 
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }

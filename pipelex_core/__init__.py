@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     )
     from pipelex_core.cli.face import CliState, Outcome, remote_config_field, run_command
     from pipelex_core.file_read import UnreadableFileError, read_regular_file
-    from pipelex_core.obtain import RemoteConfigCacheWriteWarning
+    from pipelex_core.obtain import RemoteConfigCacheWriteWarning, RemoteConfigEmptyCatalogueWarning
     from pipelex_core.output_path import write_output
     from pipelex_core.plugins import (
         PluginError,
@@ -72,6 +72,7 @@ _LAZY = {
     "UnreadableFileError": "pipelex_core.file_read",
     "read_regular_file": "pipelex_core.file_read",
     "RemoteConfigCacheWriteWarning": "pipelex_core.obtain",
+    "RemoteConfigEmptyCatalogueWarning": "pipelex_core.obtain",
     "PluginError": "pipelex_core.plugins",
     "PluginHookError": "pipelex_core.plugins",
     "PluginInfo": "pipelex_core.plugins",
@@ -129,6 +130,7 @@ __all__ = [
     "PosthogConfig",
     "RemoteConfig",
     "RemoteConfigCacheWriteWarning",
+    "RemoteConfigEmptyCatalogueWarning",
     "RemoteConfigFetchError",
     "RemoteConfigResult",
     "RemoteConfigSource",

@@ -34,6 +34,11 @@ class RemoteConfigCacheWriteWarning(UserWarning):
     """Fresh data was fetched but could not be cached; the run goes on."""
 
 
+class RemoteConfigEmptyCatalogueWarning(UserWarning):
+    """The fresh remote config lists no models while the cache does: the run uses the fresh
+    (empty) catalogue, and the cache is kept for offline runs rather than emptied."""
+
+
 @attrs.frozen
 class Obtained:
     """A result, and for a cached one why the remote was not used."""
@@ -102,10 +107,34 @@ def obtain_remote_config(
         )
 
     config = RemoteConfig.from_payload(fetched.payload, url=redact_url(url))
+    previous = 0 if config.backend_model_specs else _models_in(cache.cached)
+    if previous and cache.cached is not None:
+        warnings.warn(
+            RemoteConfigEmptyCatalogueWarning(
+                f"The fresh remote config from {redact_url(url)} lists no models; this run "
+                "uses it, but the cache (from "
+                f"{cache.cached.cached_at.isoformat()}, {previous} models) was "
+                "kept for offline runs instead of being emptied."
+            ),
+            stacklevel=3,
+        )
+        return Obtained(
+            RemoteConfigResult(config=config, source=RemoteConfigSource.FRESH), stored=False
+        )
     stored = _store(plugins, fetched, settings)
     return Obtained(
         RemoteConfigResult(config=config, source=RemoteConfigSource.FRESH), stored=stored
     )
+
+
+def _models_in(cached: CachedConfig | None) -> int:
+    """How many models a cached payload lists (0 when there is none to count)."""
+    if cached is None:
+        return 0
+    try:
+        return len(RemoteConfig.from_payload(cached.payload).backend_model_specs)
+    except RemoteConfigValidationError:
+        return 0
 
 
 def _etag_for(cached: CachedConfig | None, url: str) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import stat
@@ -12,6 +13,7 @@ import pytest
 
 from pipelex_core.config_server import ConfigServer, closed_port_url
 from tests.cli_runner import EXAMPLES, Cli
+from tests.conftest import FIXTURES
 
 BUNDLE = str(EXAMPLES / "bundles" / "summarize.mthds")
 
@@ -319,3 +321,34 @@ def test_doctor_reports_a_fifo_at_the_cache_path_without_waiting(
     cache = completed.envelope["result"]["cache"]
     assert cache["usable"] is False
     assert cache["reason"] == "it is a FIFO (named pipe), not a regular file"
+
+
+def test_cache_refresh_that_cannot_write_is_not_ok(
+    cli: Cli, server: ConfigServer, cache_file: Path
+) -> None:
+    prime(cli, server)
+    cache_file.unlink()
+    cache_file.mkdir()  # something that is not ours where the cache goes
+    completed = cli.agent("cache", "refresh")
+    assert completed.code == 3
+    assert completed.envelope["ok"] is False
+    assert completed.envelope["error"]["type"] == "CacheNotRefreshedError"
+    assert "could not write the cache" in completed.envelope["error"]["message"]
+    assert completed.envelope["result"]["stored"] is False
+    assert any("is left as it is" in w["message"] for w in completed.envelope["warnings"])
+    assert cache_file.is_dir()
+
+
+def test_a_cache_dated_in_the_future_says_so(cli: Cli, cache_file: Path) -> None:
+    """Clock skew between machines (export on one, import on another) is named, not a
+    negative age."""
+    from pipelex_core import CachedConfig, encode_envelope
+
+    payload = json.loads((FIXTURES / "remote_config.sample.json").read_text())
+    ahead = dt.datetime.now(dt.UTC) + dt.timedelta(hours=3)
+    cache_file.parent.mkdir(parents=True, mode=0o700)
+    cache_file.write_bytes(encode_envelope(CachedConfig(payload=payload, cached_at=ahead)))
+    shown = cli.run("cache", "show", PIPELEX_GATEWAY="1")
+    assert shown.code == 0
+    assert "dated 3 h in the future: the clocks of two machines disagree" in shown.stdout
+    assert " -" not in shown.stdout.split("cached at", 1)[1].split("\n", 1)[0]

@@ -468,3 +468,43 @@ def test_row_7_require_fresh_keeps_the_full_retry_budget_even_with_a_cache(
     assert runtime.source is RemoteConfigSource.FRESH
     first, second = server.requests
     assert second.at - first.at >= 2.0
+
+
+def test_an_empty_catalogue_never_empties_a_good_cache(
+    server: ConfigServer,
+    make_settings: SettingsFactory,
+    cache_file: Path,
+    sample_payload: dict[str, Any],
+) -> None:
+    """The run uses the fresh (empty) catalogue, labelled fresh, with a warning; the cache
+    keeps its models for offline runs."""
+    from pipelex_core import RemoteConfigEmptyCatalogueWarning
+
+    prime_cache(server, make_settings)
+    before = cache_file.read_bytes()
+    server.serve({**sample_payload, "backend_model_specs": {}}, etag='"empty"')
+    with pytest.warns(RemoteConfigEmptyCatalogueWarning, match="lists no models") as caught:
+        runtime = setup(
+            needs_model_specs=True, check_models=False, settings=make_settings(server.url)
+        )
+    assert runtime.source is RemoteConfigSource.FRESH
+    assert runtime.remote_config is not None
+    assert len(runtime.remote_config.backend_model_specs) == 0
+    assert "68 models) was kept for offline runs" in str(caught[0].message)
+    assert cache_file.read_bytes() == before
+
+
+def test_an_empty_catalogue_with_no_cache_is_cached_without_a_word(
+    server: ConfigServer,
+    make_settings: SettingsFactory,
+    cache_file: Path,
+    sample_payload: dict[str, Any],
+) -> None:
+    server.serve({**sample_payload, "backend_model_specs": {}}, etag='"empty"')
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        runtime = setup(
+            needs_model_specs=True, check_models=False, settings=make_settings(server.url)
+        )
+    assert runtime.source is RemoteConfigSource.FRESH
+    assert cache_file.exists()

@@ -9,7 +9,12 @@ from pathlib import Path
 import click
 
 from pipelex_core.cli.face import CliState, Outcome, remote_config_field, run_command
-from pipelex_core.errors import CacheUnusableError, PipelexUsageError, RemoteConfigUnavailableError
+from pipelex_core.errors import (
+    CacheUnusableError,
+    PipelexError,
+    PipelexUsageError,
+    RemoteConfigUnavailableError,
+)
 from pipelex_core.plugins import Plugins
 from pipelex_core.settings import Settings
 
@@ -78,12 +83,21 @@ def _refresh(state: CliState) -> Outcome:
         "remote_config": remote_config_field(obtained.result),
     }
     models = len(obtained.result.config.backend_model_specs)
-    text = (
-        f"Refreshed the cache: {models} models at {report['path']}."
-        if obtained.stored
-        else "Fetched fresh data but could not cache it (see the warning)."
-    )
-    return Outcome(result=result, text=text)
+    if not obtained.stored:  # caching is this command's whole job: not done is not ok
+        failure = CacheNotRefreshedError(
+            f"Fetched fresh data but could not write the cache at {report['path']} (see the "
+            "warning for why); the previous cache, if any, is unchanged.",
+            "Fix what the warning names (space, permissions, what is at the path), then run "
+            "`pipelex cache refresh` again; `pipelex doctor` shows the cache.",
+        )
+        return Outcome(result=result, text=failure.message, problem=failure)
+    return Outcome(result=result, text=f"Refreshed the cache: {models} models at {report['path']}.")
+
+
+class CacheNotRefreshedError(PipelexError):
+    """``cache refresh`` fetched fresh data but no cache plugin could store it: exit 3."""
+
+    domain = "cache"
 
 
 @cache.command()

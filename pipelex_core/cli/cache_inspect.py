@@ -57,10 +57,16 @@ def inspect_cache(
 def describe_age(seconds: float | None) -> str:
     if seconds is None:
         return "unknown age"
+    if seconds < 0:  # written on a machine whose clock runs ahead (export, then import)
+        return f"dated {_span(-seconds)} in the future: the clocks of two machines disagree"
+    return f"{_span(seconds)} old"
+
+
+def _span(seconds: float) -> str:
     if seconds < 120:
-        return f"{seconds:.0f} s old"
+        return f"{seconds:.0f} s"
     if seconds < 7200:
-        return f"{seconds / 60:.0f} min old"
+        return f"{seconds / 60:.0f} min"
     if seconds < 172800:
-        return f"{seconds / 3600:.0f} h old"
-    return f"{seconds / 86400:.0f} days old"
+        return f"{seconds / 3600:.0f} h"
+    return f"{seconds / 86400:.0f} days"
