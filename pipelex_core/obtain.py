@@ -209,9 +209,16 @@ def _fall_back(
             cache_path=settings.cache_path,
             cache_error=state.error,
         )
+    cached_from = state.cached.source_url
+    other_url = cached_from is not None and cached_from != url
     result = RemoteConfigResult(
-        config=config, source=RemoteConfigSource.CACHED, cached_at=state.cached.cached_at
+        config=config,
+        source=RemoteConfigSource.CACHED,
+        cached_at=state.cached.cached_at,
+        cached_from=cached_from if other_url else None,
     )
+    if other_url:
+        reason += f"; the cache came from {cached_from}, not the configured {url}"
     return Obtained(result, fallback_reason=reason)
 
 

@@ -43,6 +43,9 @@ class RemoteConfigResult:
     config: RemoteConfig
     source: RemoteConfigSource
     cached_at: dt.datetime | None = None
+    #: For cached data fetched from another URL than the one configured now (redacted): the
+    #: cache still stands in, and says whose catalogue it is.
+    cached_from: str | None = None
 
 
 @attrs.frozen

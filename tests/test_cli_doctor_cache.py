@@ -352,3 +352,24 @@ def test_a_cache_dated_in_the_future_says_so(cli: Cli, cache_file: Path) -> None
     assert shown.code == 0
     assert "dated 3 h in the future: the clocks of two machines disagree" in shown.stdout
     assert " -" not in shown.stdout.split("cached at", 1)[1].split("\n", 1)[0]
+
+
+def test_a_cache_of_another_url_stands_in_but_says_whose_it_is(
+    cli: Cli, server: ConfigServer
+) -> None:
+    """Decision: after the URL changes (staging to production), the old URL's cache may still
+    stand in during an outage, labelled as always; the stale warning and doctor name its URL.
+    The envelope's `remote_config` keeps its two keys."""
+    prime(cli, server)
+    other = closed_port_url()
+    bundle = str(EXAMPLES / "bundles" / "summarize.mthds")
+    completed = cli.agent("validate", bundle, PIPELEX_REMOTE_CONFIG_URL=other)
+    assert completed.code == 0, completed.stdout
+    assert completed.envelope["result"]["remote_config"]["source"] == "cached"
+    [warning] = completed.envelope["warnings"]
+    assert f"the cache came from {server.url}, not the configured {other}" in warning["message"]
+    doctor = cli.run("doctor", PIPELEX_REMOTE_CONFIG_URL=other)
+    assert doctor.code == 0  # an unreachable URL with a usable cache is the designed fallback
+    assert f"fetched from {server.url}, not the configured URL" in doctor.stdout
+    same = cli.agent("validate", bundle, PIPELEX_OFFLINE="1")
+    assert "the cache came from" not in same.envelope["warnings"][0]["message"]

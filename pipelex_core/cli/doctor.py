@@ -284,6 +284,13 @@ def _render(report: dict[str, Any]) -> str:
                 f"Cache: {cache['models']} models, cached at {cache['cached_at']} "
                 f"({describe_age(cache['age_seconds'])})"
             )
+            configured = (gateway or {}).get("remote_config_url")
+            if cache["source_url"] and configured and cache["source_url"] != configured:
+                lines.append(
+                    f"  fetched from {cache['source_url']}, not the configured URL: offline "
+                    "runs would use that URL's catalogue (`pipelex cache refresh` online "
+                    "replaces it)"
+                )
         elif cache["present"]:
             lines.append(f"Cache: UNUSABLE: {cache['reason']}")
         else:
