@@ -32,6 +32,15 @@ if TYPE_CHECKING:
 
 ENTRY_POINT_GROUP = "pipelex"
 BUILTIN_MEMBERSHIP = "pipelex_core.gateway_membership"
+#: Checks the product's promises rest on ("unknown models fail loudly"): never disabled.
+ESSENTIAL_PLUGINS = frozenset({BUILTIN_MEMBERSHIP})
+
+
+def installed_plugin_names() -> list[str]:
+    """Every name PIPELEX_DISABLE_PLUGINS could match: the built-in and the entry points."""
+    names = [BUILTIN_MEMBERSHIP]
+    names += [entry.name for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)]
+    return sorted(set(names))
 
 
 def _version() -> str | None:
@@ -130,6 +139,13 @@ class Plugins:
         manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
         manager.add_hookspecs(hookspecs)
         blocked = frozenset(disabled)
+        essential = sorted(blocked & ESSENTIAL_PLUGINS)
+        if essential:  # as pytest refuses to disable its essential plugins
+            raise ConfigurationError(
+                f"PIPELEX_DISABLE_PLUGINS names {', '.join(essential)}, which cannot be "
+                "disabled: it is the check that refuses models the Gateway does not serve.",
+                f"Remove {', '.join(essential)} from PIPELEX_DISABLE_PLUGINS.",
+            )
         for name in blocked:
             manager.set_blocked(name)
         manager.register(gateway_membership, name=BUILTIN_MEMBERSHIP)

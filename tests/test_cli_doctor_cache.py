@@ -373,3 +373,44 @@ def test_a_cache_of_another_url_stands_in_but_says_whose_it_is(
     assert f"fetched from {server.url}, not the configured URL" in doctor.stdout
     same = cli.agent("validate", bundle, PIPELEX_OFFLINE="1")
     assert "the cache came from" not in same.envelope["warnings"][0]["message"]
+
+
+def test_the_unknown_model_check_cannot_be_disabled(cli: Cli) -> None:
+    completed = cli.agent(
+        "validate",
+        str(EXAMPLES / "bundles" / "summarize.mthds"),
+        PIPELEX_DISABLE_PLUGINS="pipelex_core.gateway_membership",
+    )
+    assert completed.code == 3
+    assert completed.envelope["error"]["type"] == "ConfigurationError"
+    assert completed.envelope["error"]["message"].startswith(
+        "PIPELEX_DISABLE_PLUGINS names pipelex_core.gateway_membership, which cannot be disabled"
+    )
+
+
+def test_doctor_names_a_disabled_plugin_that_matches_nothing(cli: Cli) -> None:
+    completed = cli.agent("doctor", PIPELEX_DISABLE_PLUGINS="pipelex_telemetry,pipelex_fetchr")
+    assert completed.code == 1
+    [problem] = completed.envelope["result"]["problems"]
+    assert problem.startswith(
+        "PIPELEX_DISABLE_PLUGINS names 'pipelex_fetchr', which no installed plugin is called"
+    )
+    assert "pipelex_http_fetcher" in problem
+
+
+def test_doctor_reports_a_cache_anyone_may_write(
+    cli: Cli, server: ConfigServer, cache_file: Path
+) -> None:
+    prime(cli, server)
+    assert cli.agent("doctor").code == 0
+    cache_file.parent.chmod(0o777)
+    cache_file.chmod(0o666)
+    completed = cli.agent("doctor")
+    assert completed.code == 1
+    problems = completed.envelope["result"]["problems"]
+    assert problems == [
+        f"{cache_file.parent} is writable by every user (drwxrwxrwx): anyone on this machine "
+        f"could plant a catalogue there; run `chmod 700 {cache_file.parent}`",
+        f"{cache_file} is writable by every user (-rw-rw-rw-): anyone on this machine could "
+        f"plant a catalogue there; run `chmod 600 {cache_file}`",
+    ]

@@ -92,6 +92,8 @@ def _doctor(state: CliState) -> Outcome:
     if isinstance(routing, Routing):
         entry = next(entry for entry in files if entry["file"] == ROUTING_FILE)
         _routes_to_undefined_backends(routing, settings, entry, problems)
+    _disabled_names_that_match_nothing(settings, problems)
+    _writable_by_everyone(settings, problems)
     plugins = state.plugins or Plugins.boot(disabled=settings.disabled_plugins)
     cache_report, cached = inspect_cache(plugins, settings)
     report["cache"] = cache_report
@@ -106,6 +108,38 @@ def _doctor(state: CliState) -> Outcome:
         {**attrs.asdict(info), "hooks": plugins.hooks_of(info.name)} for info in plugins.infos
     ]
     return _finish(report, problems)
+
+
+def _writable_by_everyone(settings: Settings, problems: list[str]) -> None:
+    """The cache is trusted as the Gateway's catalogue: if anyone on the machine may write it
+    (or its directory), anyone may plant one. The tool creates both private (0700, 0600)."""
+    import stat
+
+    for path, fix in (
+        (settings.cache_path.parent, "chmod 700"),
+        (settings.cache_path, "chmod 600"),
+    ):
+        try:
+            mode = os.lstat(path).st_mode
+        except OSError:
+            continue
+        if mode & stat.S_IWOTH:
+            problems.append(
+                f"{path} is writable by every user ({stat.filemode(mode)}): anyone on this "
+                f"machine could plant a catalogue there; run `{fix} {path}`"
+            )
+
+
+def _disabled_names_that_match_nothing(settings: Settings, problems: list[str]) -> None:
+    """A misspelt name in PIPELEX_DISABLE_PLUGINS disables nothing, silently: say so."""
+    from pipelex_core.plugins import installed_plugin_names
+
+    installed = installed_plugin_names()
+    for name in sorted(set(settings.disabled_plugins) - set(installed)):
+        problems.append(
+            f"PIPELEX_DISABLE_PLUGINS names {name!r}, which no installed plugin is called, so "
+            f"it disables nothing (installed: {', '.join(installed)})"
+        )
 
 
 def _finish(report: dict[str, Any], problems: list[str]) -> Outcome:
