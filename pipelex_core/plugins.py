@@ -158,7 +158,8 @@ class Plugins:
                 try:
                     plugin = entry_point.load()
                     manager.register(plugin, name=entry_point.name)
-                except Exception as exc:  # a broken plugin of any kind
+                except (Exception, SystemExit) as exc:  # a broken plugin of any kind, even
+                    # one calling sys.exit() at import: a load error, never a silent exit
                     raise PluginLoadError(
                         entry_point.name,
                         dist.name if dist else None,

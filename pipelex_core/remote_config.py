@@ -17,7 +17,7 @@ import cattrs
 from cattrs.gen import make_dict_structure_fn, override
 
 from pipelex_core.errors import RemoteConfigValidationError
-from pipelex_core.spec_check import spec_checker
+from pipelex_core.spec_check import is_finite_number, spec_checker
 
 T = TypeVar("T")
 
@@ -122,6 +122,9 @@ def _structure_int(value: object, _: type) -> int:
 def _structure_float(value: object, _: type) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise _expect(value, "a number")
+    if not is_finite_number(value):  # NaN, Infinity, 1e999: no price, and not strict JSON
+        shown = repr(value) if len(repr(value)) <= 24 else f"a {len(str(value))}-digit number"
+        raise _Mismatch(f"expected a finite number, got {shown}")
     return float(value)
 
 

@@ -10,6 +10,7 @@ The table's ``defaults`` are checked once; each spec then costs one pass over it
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -39,7 +40,8 @@ def _value_ok(kind: int, value: Any) -> bool:
         return type(value) is list and all(type(item) is str for item in value)
     if kind == _COSTS:
         return type(value) is dict and all(
-            type(key) is str and type(cost) in (int, float) for key, cost in value.items()
+            type(key) is str and type(cost) in (int, float) and is_finite_number(cost)
+            for key, cost in value.items()
         )
     if kind == _OPTIONAL_INT:
         return value is None or type(value) is int
@@ -78,3 +80,11 @@ def spec_checker(defaults: dict[str, Any]) -> Callable[[dict[str, Any]], bool]:
         return all(key in raw for key in must_have)
 
     return check
+
+
+def is_finite_number(value: int | float) -> bool:
+    """True for a number JSON can carry: not NaN, not infinite, not beyond a float's range."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a float
+        return False

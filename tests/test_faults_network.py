@@ -29,6 +29,9 @@ from pipelex_core.config_server import ConfigServer, Reply, closed_port_url
 
 SettingsFactory = Callable[..., Settings]
 DEEP = b"[" * 100_000 + b"]" * 100_000
+_SAMPLE = json.loads((Path(__file__).parent / "fixtures" / "remote_config.sample.json").read_text())
+_SAMPLE["backend_model_specs"]["gpt-4o"]["costs"] = {"input": float("nan"), "output": 1e999}
+NON_FINITE = json.dumps(_SAMPLE).encode()  # writes NaN and Infinity, as a broken server might
 
 
 def over_cap_chunked() -> Reply:
@@ -81,6 +84,8 @@ FAULTS: dict[str, tuple[Reply | None, str, str]] = {
     ),
     "size-over-the-cap-streamed": (None, "cached", "unavailable"),  # chunked, built below
     "deeply-nested-json": (Reply(body=DEEP), "validation", "validation"),
+    # NaN and Infinity are not JSON, yet Python's parser reads them: a schema break, no price
+    "non-finite-cost": (Reply(body=NON_FINITE), "validation", "validation"),
     "invalid-utf8": (Reply(body=b'{"posthog": "\xff\xfe"}'), "cached", "unavailable"),
 }
 

@@ -176,6 +176,29 @@ def test_a_plugin_failing_to_import_is_named_with_the_remedy(tmp_path: Path) -> 
     assert "PIPELEX_DISABLE_PLUGINS=broken_plugin" in result["hint"]
 
 
+def test_a_plugin_calling_sys_exit_at_import_is_a_load_error(tmp_path: Path) -> None:
+    install_fake_distribution(tmp_path, "import sys\nsys.exit(3)\n")
+    result = boot_with(tmp_path)
+    assert "Plugin 'broken_plugin' (distribution broken-plugin) failed to load" in result["error"]
+    assert "SystemExit: 3" in result["error"]
+
+
+def test_the_agent_face_stays_one_json_object_when_a_plugin_exits(tmp_path: Path) -> None:
+    install_fake_distribution(tmp_path, "import sys\nsys.exit(0)\n")
+    completed = subprocess.run(
+        [str(Path(sys.executable).parent / "pipelex-agent"), "models"],
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    envelope = json.loads(completed.stdout)
+    assert envelope["ok"] is False
+    assert "SystemExit: 0" in envelope["error"]["message"]
+    assert completed.returncode == 3
+
+
 def test_a_broken_plugin_can_be_disabled(tmp_path: Path) -> None:
     install_fake_distribution(tmp_path, "raise ImportError('needs libfoo')\n")
     result = boot_with(tmp_path, PIPELEX_DISABLE_PLUGINS="broken_plugin")
