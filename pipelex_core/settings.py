@@ -17,8 +17,9 @@ import attrs
 from pipelex_core.errors import ConfigurationError
 from pipelex_core.kit import home_or_kit
 
+#: The catalogue Pipelex 0.50 to 0.72 fetch: both tools beside each other read the same one.
 DEFAULT_REMOTE_CONFIG_URL = (
-    "https://pipelex-config.s3.eu-west-3.amazonaws.com/pipelex_remote_config_10.json"
+    "https://pipelex-config.s3.eu-west-3.amazonaws.com/pipelex_remote_config_13.json"
 )
 DEFAULT_FETCH_DEADLINE = 10.0
 DEFAULT_CACHE_LOCK_TIMEOUT = 5.0

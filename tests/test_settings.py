@@ -20,6 +20,9 @@ def test_defaults_for_an_empty_home(home: Path) -> None:
     assert settings.offline is False
     assert settings.fetch_deadline == 10.0
     assert settings.remote_config_url == DEFAULT_REMOTE_CONFIG_URL
+    assert DEFAULT_REMOTE_CONFIG_URL == (  # the one Pipelex itself fetches
+        "https://pipelex-config.s3.eu-west-3.amazonaws.com/pipelex_remote_config_13.json"
+    )
     assert settings.terms_accepted is False
     assert settings.disabled_plugins == frozenset()
 
