@@ -58,6 +58,8 @@ def decode_envelope(data: bytes) -> CachedConfig:
         raise CacheUnusableError(f"it is not valid JSON ({type(exc).__name__}: {exc})") from None
     if not isinstance(envelope, dict):
         raise CacheUnusableError("it is not a JSON object")
+    if "cache_schema_version" not in envelope and set(envelope) == PIPELEX_CACHE_KEYS:
+        return _pipelex_cache(envelope)
     version = envelope.get("cache_schema_version")
     if version != CACHE_SCHEMA_VERSION:
         raise CacheUnusableError(
@@ -100,6 +102,36 @@ def _written_payload_sha256(data: bytes) -> str | None:
     if any(isinstance(value, dict | list) for value in header.values()):
         return None
     return hashlib.sha256(data[start + len(PAYLOAD_MARKER) : -1]).hexdigest()
+
+
+#: Pipelex 0.50 to 0.72 keep their cache at the same path, in this form and no other.
+PIPELEX_CACHE_KEYS = frozenset({"schema_version", "cached_at", "raw_config"})
+
+
+def _pipelex_cache(envelope: dict[str, Any]) -> CachedConfig:
+    """A cache Pipelex wrote: usable as is, with no ETag and no hash to check (the payload
+    still goes through the schema), labelled as Pipelex's."""
+    if envelope["schema_version"] != 1:
+        raise CacheUnusableError(
+            f"it is a Pipelex cache of schema_version {envelope['schema_version']!r}; "
+            "this version reads 1"
+        )
+    payload = envelope["raw_config"]
+    if not isinstance(payload, dict):
+        raise CacheUnusableError("its raw_config is not a JSON object")
+    value = envelope["cached_at"]
+    if isinstance(value, str) and value.endswith("Z"):
+        value = value[:-1] + "+00:00"
+    try:
+        cached_at = _timestamp(value)
+    except CacheUnusableError:
+        if not isinstance(value, str):
+            raise
+        try:  # Pipelex writes UTC; a time without its zone is read as UTC
+            cached_at = dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC)
+        except ValueError:
+            raise CacheUnusableError(f"its cached_at {value!r} is not an ISO 8601 time") from None
+    return CachedConfig(payload=payload, cached_at=cached_at, written_by="Pipelex")
 
 
 def _timestamp(value: object) -> dt.datetime:

@@ -219,6 +219,8 @@ def _fall_back(
     )
     if other_url:
         reason += f"; the cache came from {cached_from}, not the configured {url}"
+    if state.cached.written_by != "pipelex-core":
+        reason += f"; the cache is one {state.cached.written_by} wrote, read in its format"
     return Obtained(result, fallback_reason=reason)
 
 

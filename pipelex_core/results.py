@@ -34,6 +34,8 @@ class CachedConfig:
     cached_at: dt.datetime
     etag: str | None = None
     source_url: str | None = None
+    #: Which tool wrote the file: "Pipelex" for a cache in Pipelex's own format, read as is.
+    written_by: str = "pipelex-core"
 
 
 @attrs.frozen

@@ -414,3 +414,25 @@ def test_doctor_reports_a_cache_anyone_may_write(
         f"{cache_file} is writable by every user (-rw-rw-rw-): anyone on this machine could "
         f"plant a catalogue there; run `chmod 600 {cache_file}`",
     ]
+
+
+def test_a_cache_pipelex_wrote_is_read_offline_and_labelled(cli: Cli, cache_file: Path) -> None:
+    """Pipelex 0.50-0.72 keep {schema_version, cached_at, raw_config} at the same path."""
+    payload = json.loads((FIXTURES / "remote_config.sample.json").read_text())
+    cache_file.parent.mkdir(parents=True, mode=0o700)
+    written = json.dumps(
+        {"schema_version": 1, "cached_at": "2026-11-20T08:00:00+00:00", "raw_config": payload}
+    ).encode()
+    cache_file.write_bytes(written)
+    bundle = str(EXAMPLES / "bundles" / "summarize.mthds")
+    completed = cli.agent("validate", bundle, PIPELEX_GATEWAY="1", PIPELEX_OFFLINE="1")
+    assert completed.code == 0, completed.stdout
+    assert completed.envelope["result"]["remote_config"] == {
+        "source": "cached",
+        "cached_at": "2026-11-20T08:00:00+00:00",
+    }
+    [warning] = completed.envelope["warnings"]
+    assert "the cache is one Pipelex wrote, read in its format" in warning["message"]
+    shown = cli.run("cache", "show", PIPELEX_GATEWAY="1")
+    assert "Written by Pipelex, read in its format (no ETag)." in shown.stdout
+    assert cache_file.read_bytes() == written  # reading never rewrites it

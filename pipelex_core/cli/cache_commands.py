@@ -54,6 +54,8 @@ def _show(state: CliState) -> Outcome:
             f"{report['cached_at']} ({describe_age(report['age_seconds'])}), "
             f"from {report['source_url']}."
         )
+        if report.get("written_by", "pipelex-core") != "pipelex-core":
+            text += f" Written by {report['written_by']}, read in its format (no ETag)."
     return Outcome(result={"cache": report}, text=text)
 
 

@@ -43,6 +43,8 @@ def inspect_cache(
         source_url=cached.source_url,
         etag=cached.etag,
     )
+    if cached.written_by != "pipelex-core":  # a cache another tool wrote, read in its format
+        report["written_by"] = cached.written_by
     try:
         config = RemoteConfig.from_payload(cached.payload)
     except RemoteConfigValidationError as exc:
