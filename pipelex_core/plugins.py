@@ -220,12 +220,21 @@ class Plugins:
         self, *, fetched: FetchedConfig, settings: Settings
     ) -> list[tuple[str, Exception]]:
         """Call every ``store_config`` separately, so that one failing store cannot keep the
-        others from running; return the failures as (plugin name, exception)."""
-        kwargs = {"fetched": fetched, "settings": settings}
+        others from running; return the failures as (plugin name, exception).
+
+        Each call goes through pluggy (a hook caller holding that one implementation and every
+        wrapper), so wrappers, tracing and monitoring see each store as they see any hook."""
+        impls = [
+            impl
+            for impl in self.manager.hook.store_config.get_hookimpls()
+            if not (impl.hookwrapper or impl.wrapper)
+        ]
         failures: list[tuple[str, Exception]] = []
-        for impl in reversed(self.manager.hook.store_config.get_hookimpls()):
+        for impl in reversed(impls):  # pluggy's own order: last registered first
+            others = [other.plugin for other in impls if other is not impl]
+            caller = self.manager.subset_hook_caller("store_config", remove_plugins=others)
             try:
-                impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
+                caller(fetched=fetched, settings=settings)
             except Exception as exc:  # the contract: a failed store is a warning
                 failures.append((impl.plugin_name, exc))
         return failures

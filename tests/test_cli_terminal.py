@@ -58,6 +58,7 @@ def test_init_prompts_for_gateway_and_terms(home: Path, server: ConfigServer) ->
         os.close(controller)
         if process.poll() is None:
             process.kill()
+            process.wait(timeout=60)
     assert "enabled = true" in (home / "backends.toml").read_text()
     assert (home / "cache" / "remote_config.json").exists()
 
@@ -105,6 +106,7 @@ def test_an_abort_at_the_prompt_is_an_abort_and_writes_nothing(
         os.close(controller)
         if process.poll() is None:
             process.kill()
+            process.wait(timeout=60)
     assert b"Aborted." in shown
     assert b"bug" not in shown
     assert b"Traceback" not in shown

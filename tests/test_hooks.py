@@ -7,7 +7,7 @@ import datetime as dt
 import inspect
 import re
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
 
@@ -245,3 +245,38 @@ def test_hook_register_commands() -> None:
 
     Plugins.boot(extra_plugins=[Adds()]).register_commands(cli=group)
     assert set(group.commands) >= {"hello", "dev"}  # the docgen plugin's group too
+
+
+def test_store_config_wrappers_run_around_each_store(
+    gateway_settings: Callable[..., Settings],
+) -> None:
+    """Stores are called through pluggy, so a wrapper (tracing, monitoring) sees each one, and
+    one failing store still leaves the others to run."""
+    seen: list[str] = []
+
+    class Tracer:
+        @hookimpl(wrapper=True)
+        def store_config(self) -> Generator[None, None, None]:
+            seen.append("before")
+            try:
+                yield
+            finally:
+                seen.append("after")
+
+    class Mirror:
+        @hookimpl
+        def store_config(self, fetched: FetchedConfig) -> None:
+            seen.append(f"mirror {fetched.etag}")
+
+    class Failing:
+        @hookimpl
+        def store_config(self) -> None:
+            raise PipelexError("disk says no")
+
+    plugins = Plugins.boot(extra_plugins=[Tracer(), Mirror(), Failing()])
+    with pytest.warns(RemoteConfigCacheWriteWarning, match="disk says no"):
+        setup(needs_model_specs=True, settings=gateway_settings(), plugins=plugins)
+    stores = plugins.manager.hook.store_config.get_hookimpls()
+    assert len([impl for impl in stores if not impl.wrapper]) == 3  # file cache, mirror, failing
+    assert seen.count("before") == seen.count("after") == 3
+    assert '"sample-v1"' in " ".join(seen)
