@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pty
 import select
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -37,7 +39,11 @@ def read_until(fd: int, marker: bytes, timeout: float = 60.0) -> bytes:
     return seen
 
 
-def test_init_prompts_for_gateway_and_terms(home: Path, server: ConfigServer) -> None:
+@contextlib.contextmanager
+def init_on_a_terminal(
+    home: Path, server: ConfigServer
+) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """`pipelex init` on a real pseudo-terminal; the child is reaped whatever the test does."""
     controller, terminal = pty.openpty()
     process = subprocess.Popen(
         [str(BIN / "pipelex"), "init", "--remote-config-url", server.url],
@@ -49,16 +55,21 @@ def test_init_prompts_for_gateway_and_terms(home: Path, server: ConfigServer) ->
     )
     os.close(terminal)
     try:
-        assert b"Use the Pipelex Gateway" in read_until(controller, b"[y/N]")
-        os.write(controller, b"y\n")
-        assert b"Accept the terms?" in read_until(controller, b"[y/N]")
-        os.write(controller, b"y\n")
-        assert process.wait(timeout=60) == 0
+        yield process, controller
     finally:
         os.close(controller)
         if process.poll() is None:
             process.kill()
             process.wait(timeout=60)
+
+
+def test_init_prompts_for_gateway_and_terms(home: Path, server: ConfigServer) -> None:
+    with init_on_a_terminal(home, server) as (process, controller):
+        assert b"Use the Pipelex Gateway" in read_until(controller, b"[y/N]")
+        os.write(controller, b"y\n")
+        assert b"Accept the terms?" in read_until(controller, b"[y/N]")
+        os.write(controller, b"y\n")
+        assert process.wait(timeout=60) == 0
     assert "enabled = true" in (home / "backends.toml").read_text()
     assert (home / "cache" / "remote_config.json").exists()
 
@@ -84,17 +95,7 @@ def test_an_abort_at_the_prompt_is_an_abort_and_writes_nothing(
     how: str, home: Path, server: ConfigServer
 ) -> None:
     """click's convention: "Aborted", exit 1; never exit 4, never a half-written home."""
-    controller, terminal = pty.openpty()
-    process = subprocess.Popen(
-        [str(BIN / "pipelex"), "init", "--remote-config-url", server.url],
-        stdin=terminal,
-        stdout=terminal,
-        stderr=terminal,
-        env={"PATH": str(BIN), "PIPELEX_HOME": str(home), "HOME": str(home.parent)},
-        cwd=REPO,
-    )
-    os.close(terminal)
-    try:
+    with init_on_a_terminal(home, server) as (process, controller):
         assert b"Use the Pipelex Gateway" in read_until(controller, b"[y/N]")
         if how == "ctrl-d":
             os.write(controller, b"\x04")  # end of input at the prompt
@@ -102,11 +103,6 @@ def test_an_abort_at_the_prompt_is_an_abort_and_writes_nothing(
             process.send_signal(signal.SIGINT)  # what Ctrl-C delivers
         shown = read_rest(controller)
         assert process.wait(timeout=60) == 1
-    finally:
-        os.close(controller)
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=60)
     assert b"Aborted." in shown
     assert b"bug" not in shown
     assert b"Traceback" not in shown
