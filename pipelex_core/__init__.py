@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         CACHE_SCHEMA_VERSION,
         decode_envelope,
         encode_envelope,
+        encode_shared,
         payload_sha256,
     )
     from pipelex_core.cli.face import CliState, Outcome, remote_config_field, run_command
@@ -64,6 +65,7 @@ _LAZY = {
     "CACHE_SCHEMA_VERSION": "pipelex_core.cache_envelope",
     "decode_envelope": "pipelex_core.cache_envelope",
     "encode_envelope": "pipelex_core.cache_envelope",
+    "encode_shared": "pipelex_core.cache_envelope",
     "payload_sha256": "pipelex_core.cache_envelope",
     "CliState": "pipelex_core.cli.face",
     "Outcome": "pipelex_core.cli.face",
@@ -145,6 +147,7 @@ __all__ = [
     "check_url_allowed",
     "decode_envelope",
     "encode_envelope",
+    "encode_shared",
     "hookimpl",
     "is_loopback_host",
     "payload_sha256",

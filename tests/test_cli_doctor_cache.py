@@ -8,6 +8,7 @@ import os
 import stat
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -153,7 +154,13 @@ def test_cache_export_import_round_trip_keeps_cached_at(
     completed = cli.agent("cache", "export", str(exported))
     assert completed.code == 0
     original = json.loads(cache_file.read_bytes())
-    assert json.loads(exported.read_bytes()) == original
+    snapshot = json.loads(exported.read_bytes())
+    # An export is one self-contained file: the payload with its time, ETag, URL and hash.
+    assert (snapshot["payload"], snapshot["cached_at"]) == (
+        original["raw_config"],
+        original["cached_at"],
+    )
+    assert snapshot["etag"] == '"sample-v1"'
     cli.agent("cache", "clear")
 
     sandbox = Cli(home=tmp_path / "sandbox-home")
@@ -179,7 +186,8 @@ def test_cache_import_refuses_a_tampered_file(
 ) -> None:
     prime(cli, server)
     before = cache_file.read_bytes()
-    envelope = json.loads(before)
+    assert cli.agent("cache", "export", str(tmp_path / "good.json")).code == 0
+    envelope = json.loads((tmp_path / "good.json").read_bytes())
     envelope["payload"]["aws_region"] = "tampered"
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(envelope))
@@ -246,7 +254,9 @@ def test_cache_export_behaves_like_a_shell_redirection(
     cli: Cli, server: ConfigServer, cache_file: Path, tmp_path: Path
 ) -> None:
     prime(cli, server)
-    envelope = cache_file.read_bytes()
+    assert cli.agent("cache", "export", str(tmp_path / "first.json")).code == 0
+    envelope = (tmp_path / "first.json").read_bytes()
+    assert json.loads(envelope)["payload"] == json.loads(cache_file.read_bytes())["raw_config"]
     # an existing file is not replaced without --force
     existing = tmp_path / "snapshot.json"
     existing.write_bytes(b"keep me")
@@ -436,3 +446,40 @@ def test_a_cache_pipelex_wrote_is_read_offline_and_labelled(cli: Cli, cache_file
     shown = cli.run("cache", "show", PIPELEX_GATEWAY="1")
     assert "Written by Pipelex, read in its format (no ETag)." in shown.stdout
     assert cache_file.read_bytes() == written  # reading never rewrites it
+
+
+def read_as_pipelex_does(cache_file: Path) -> dict[str, Any]:
+    """The rules Pipelex 0.50-0.72 apply to the file: these three keys and no other, version 1,
+    an ISO 8601 time, an object for the payload. Raises AssertionError where Pipelex refuses."""
+    shared = json.loads(cache_file.read_bytes())
+    assert isinstance(shared, dict)
+    assert set(shared) == {"schema_version", "cached_at", "raw_config"}
+    assert type(shared["schema_version"]) is int
+    assert shared["schema_version"] == 1
+    dt.datetime.fromisoformat(shared["cached_at"])
+    assert isinstance(shared["raw_config"], dict)
+    return shared
+
+
+def test_both_tools_online_in_turn_keep_each_other_s_offline_fallback(
+    cli: Cli, server: ConfigServer, cache_file: Path, sample_payload: dict[str, Any]
+) -> None:
+    bundle = str(EXAMPLES / "bundles" / "summarize.mthds")
+    prime(cli, server)  # pipelex-core online: its fresh fetch writes the cache
+    assert read_as_pipelex_does(cache_file)["raw_config"] == sample_payload
+    # Pipelex online: it rewrites the whole file in its form
+    pipelex_time = "2026-11-28T12:00:00.000001+00:00"
+    cache_file.write_text(
+        json.dumps({"schema_version": 1, "cached_at": pipelex_time, "raw_config": sample_payload})
+    )
+    offline = cli.agent("validate", bundle, PIPELEX_GATEWAY="1", PIPELEX_OFFLINE="1")
+    assert offline.code == 0, offline.stdout
+    assert offline.envelope["result"]["remote_config"]["cached_at"] == pipelex_time
+    # pipelex-core online again: no ETag to revalidate with (Pipelex's file), a full fetch
+    etags_before = len(server.requests)
+    assert cli.agent("cache", "refresh", PIPELEX_GATEWAY="1").code == 0
+    assert "If-None-Match" not in server.requests[etags_before].headers
+    assert read_as_pipelex_does(cache_file)["cached_at"] != pipelex_time
+    shown = cli.agent("cache", "show", PIPELEX_GATEWAY="1").envelope["result"]["cache"]
+    assert shown["etag"] == '"sample-v1"'
+    assert "written_by" not in shown

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,7 @@ import pytest
 from pipelex_core.config_server import ConfigServer, Reply, closed_port_url
 from tests.bundle_text import llm_bundle
 from tests.cli_runner import EXAMPLES, Cli
+from tests.stored_cache import stored_cache
 
 BUNDLE = str(EXAMPLES / "bundles" / "parallel_review.mthds")
 
@@ -37,7 +37,7 @@ def test_row_9_init_online_primes_the_cache(
     assert result["gateway"] is True
     assert result["remote_config"] == {"source": "fresh", "cached_at": None}
     assert envelope["warnings"] == []
-    assert json.loads(cache_file.read_bytes())["source_url"] == server.url
+    assert stored_cache(cache_file)["source_url"] == server.url
     backends = (cli.home / "backends.toml").read_text()
     assert "[pipelex_gateway]\nenabled = true" in backends
     service = (cli.home / "pipelex_service.toml").read_text()

@@ -16,6 +16,7 @@ import pytest
 from pipelex_core import RemoteConfig, RemoteConfigSource, Settings, setup
 from pipelex_core.config_server import ConfigServer
 from pipelex_file_cache.store import read_cache
+from tests.stored_cache import CACHE_DIR_FILES
 
 PROCESSES = 32
 ROUNDS = 4
@@ -94,10 +95,7 @@ def test_32_processes_refreshing_and_reading(
     # every fresh result is a request the server answered; offline readers sent none
     assert len(server.requests) - primed_requests >= refreshed.count("fresh")
     assert_cache_holds_the_newer_config(cache_file)
-    assert sorted(p.name for p in cache_file.parent.iterdir()) == [
-        "remote_config.json",
-        "remote_config.json.lock",
-    ]
+    assert sorted(p.name for p in cache_file.parent.iterdir()) == CACHE_DIR_FILES
 
 
 @pytest.mark.filterwarnings("ignore::pipelex_core.RemoteConfigStaleWarning")

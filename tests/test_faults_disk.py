@@ -28,6 +28,7 @@ from pipelex_core import (
 )
 from pipelex_core.config_server import ConfigServer
 from pipelex_file_cache.store import read_cache, write_cache
+from tests.stored_cache import CACHE_DIR_FILES
 
 SettingsFactory = Callable[..., Settings]
 
@@ -74,10 +75,7 @@ def test_read_only_cache_directory(
             runtime = setup(needs_model_specs=True, settings=make_settings(server.url))
         assert runtime.source is RemoteConfigSource.FRESH
         assert cache_file.read_bytes() == before
-        assert sorted(p.name for p in cache_file.parent.iterdir()) == [
-            "remote_config.json",
-            "remote_config.json.lock",
-        ]
+        assert sorted(p.name for p in cache_file.parent.iterdir()) == CACHE_DIR_FILES
 
 
 @needs_root
@@ -98,10 +96,7 @@ def test_full_disk(
         assert runtime.remote_config.extras["padding"] == "x" * 100_000
         assert cache_file.read_bytes() == before
         assert read_cache(cache_file) is not None
-        assert sorted(p.name for p in cache_file.parent.iterdir()) == [
-            "remote_config.json",
-            "remote_config.json.lock",
-        ]
+        assert sorted(p.name for p in cache_file.parent.iterdir()) == CACHE_DIR_FILES
 
 
 WRITER = textwrap.dedent(
@@ -145,10 +140,7 @@ def test_sigkill_in_the_middle_of_writes_leaves_a_loadable_cache(cache_file: Pat
         CachedConfig(payload={"generation": 3}, cached_at=dt.datetime.now(dt.UTC)),
         lock_timeout=5,
     )
-    assert sorted(p.name for p in cache_file.parent.iterdir()) == [
-        "remote_config.json",
-        "remote_config.json.lock",
-    ]
+    assert sorted(p.name for p in cache_file.parent.iterdir()) == CACHE_DIR_FILES
 
 
 def test_symlinks_planted_at_temp_paths_are_never_followed(
@@ -166,10 +158,7 @@ def test_symlinks_planted_at_temp_paths_are_never_followed(
     )
     assert victim.read_bytes() == b"precious"
     assert read_cache(cache_file) is not None
-    assert sorted(p.name for p in cache_file.parent.iterdir()) == [
-        "remote_config.json",
-        "remote_config.json.lock",
-    ]
+    assert sorted(p.name for p in cache_file.parent.iterdir()) == CACHE_DIR_FILES
 
 
 def test_cache_of_the_wrong_shape_is_unusable_and_kept(

@@ -57,22 +57,110 @@ def test_round_trip_keeps_the_raw_payload(
     assert loaded is not None
     assert loaded.payload == sample_payload
     assert loaded.etag == '"e1"'
+    assert loaded.written_by == "pipelex-core"
     assert loaded.cached_at.tzinfo is not None
-    envelope = json.loads(cache_file.read_bytes())
-    assert set(envelope) == {
-        "cache_schema_version",
-        "cached_at",
-        "source_url",
-        "etag",
-        "payload_sha256",
-        "payload",
-    }
+
+
+def test_the_cache_file_is_in_the_form_pipelex_reads_exactly(
+    settings: Settings, sample_payload: dict[str, Any], cache_file: Path
+) -> None:
+    """Pipelex 0.50-0.72 refuse any key but these three: the metadata goes beside the file."""
+    store_config(fetched=FetchedConfig(sample_payload, etag='"e1"'), settings=settings)
+    shared = json.loads(cache_file.read_bytes())
+    assert list(shared) == ["schema_version", "cached_at", "raw_config"]
+    assert shared["schema_version"] == 1
+    assert shared["raw_config"] == sample_payload
+    assert dt.datetime.fromisoformat(shared["cached_at"]).utcoffset() == dt.timedelta(0)
+    meta = json.loads(Path(f"{cache_file}.meta").read_bytes())
     canonical = json.dumps(
         sample_payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False
     )
     import hashlib
 
-    assert envelope["payload_sha256"] == hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    assert meta == {
+        "meta_schema_version": 1,
+        "cached_at": shared["cached_at"],
+        "payload_sha256": hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
+        "etag": '"e1"',
+        "source_url": settings.remote_config_url,
+    }
+    assert stat.S_IMODE(Path(f"{cache_file}.meta").stat().st_mode) == 0o600
+
+
+def pipelex_rewrites(cache_file: Path, payload: dict[str, Any]) -> bytes:
+    """What Pipelex does on its own fresh fetch: the whole file, in its form, a new time."""
+    data = json.dumps(
+        {"schema_version": 1, "cached_at": "2026-11-28T10:00:00.123456Z", "raw_config": payload},
+        indent=2,
+    ).encode()
+    cache_file.write_bytes(data)
+    return data
+
+
+def test_after_pipelex_rewrites_the_file_it_reads_as_pipelex_s_without_our_etag(
+    settings: Settings, sample_payload: dict[str, Any], cache_file: Path
+) -> None:
+    store_config(fetched=FetchedConfig({"k": "v"}, etag='"ours"'), settings=settings)
+    pipelex_rewrites(cache_file, sample_payload)
+    loaded = read_cache(cache_file)
+    assert loaded is not None
+    assert loaded.payload == sample_payload
+    assert loaded.written_by == "Pipelex"
+    assert (loaded.etag, loaded.source_url) == (None, None)
+    assert loaded.cached_at == dt.datetime(2026, 11, 28, 10, 0, 0, 123456, tzinfo=dt.UTC)
+
+
+def test_a_payload_changed_under_our_metadata_is_unusable_and_kept(
+    settings: Settings, sample_payload: dict[str, Any], cache_file: Path
+) -> None:
+    store_config(fetched=FetchedConfig(sample_payload), settings=settings)
+    tampered = cache_file.read_bytes().replace(b'"us-east-1"', b'"us-east-2"')
+    cache_file.write_bytes(tampered)
+    with pytest.raises(CacheUnusableError, match="does not match the payload_sha256"):
+        read_cache(cache_file)
+    assert cache_file.read_bytes() == tampered
+
+
+@pytest.mark.parametrize("meta", [b"{not json", b"[]", b'{"meta_schema_version": 9}'])
+def test_damaged_metadata_costs_the_etag_never_the_cache(
+    settings: Settings, sample_payload: dict[str, Any], cache_file: Path, meta: bytes
+) -> None:
+    store_config(fetched=FetchedConfig(sample_payload, etag='"e1"'), settings=settings)
+    Path(f"{cache_file}.meta").write_bytes(meta)
+    loaded = read_cache(cache_file)
+    assert loaded is not None
+    assert loaded.payload == sample_payload
+    assert (loaded.etag, loaded.written_by) == (None, "Pipelex")
+
+
+def test_a_directory_at_the_metadata_path_refuses_the_write_and_keeps_the_cache(
+    settings: Settings, sample_payload: dict[str, Any], cache_file: Path
+) -> None:
+    store_config(fetched=FetchedConfig(sample_payload, etag='"e1"'), settings=settings)
+    before = cache_file.read_bytes()
+    Path(f"{cache_file}.meta").unlink()
+    Path(f"{cache_file}.meta").mkdir()
+    with pytest.raises(CacheWriteError, match="a directory is there"):
+        store_config(fetched=FetchedConfig({"k": "v"}), settings=settings)
+    assert cache_file.read_bytes() == before
+    assert Path(f"{cache_file}.meta").is_dir()
+
+
+def test_a_cache_in_the_older_pipelex_core_envelope_still_loads(cache_file: Path) -> None:
+    cache_file.parent.mkdir(parents=True)
+    cache_file.write_text(json.dumps(envelope_of({"k": "v"})))
+    loaded = read_cache(cache_file)
+    assert loaded is not None
+    assert (loaded.payload, loaded.etag, loaded.written_by) == ({"k": "v"}, '"abc"', "pipelex-core")
+
+
+def test_clear_removes_the_metadata_too(settings: Settings, cache_file: Path) -> None:
+    from pipelex_file_cache import clear_cached_config
+
+    store_config(fetched=FetchedConfig({"k": "v"}), settings=settings)
+    assert clear_cached_config(settings=settings) == str(cache_file)
+    assert not cache_file.exists()
+    assert not Path(f"{cache_file}.meta").exists()
 
 
 def test_files_are_private(settings: Settings, cache_file: Path) -> None:
@@ -192,7 +280,13 @@ def test_a_write_failing_midway_keeps_the_old_file_and_leaves_no_temp(
     assert sorted(p.name for p in cache_file.parent.iterdir()) == [
         "remote_config.json",
         "remote_config.json.lock",
+        "remote_config.json.meta",
     ]
+    # The metadata (written first) went through and no longer matches: the old cache still
+    # loads, whole, only without its ETag.
+    loaded = read_cache(cache_file)
+    assert loaded is not None
+    assert (loaded.payload, loaded.etag) == ({"k": "old"}, None)
 
 
 HOLD_LOCK = textwrap.dedent(

@@ -27,6 +27,7 @@ from pipelex_core import (
 )
 from pipelex_core.config_server import ConfigServer, Reply, closed_port_url
 from pipelex_http_fetcher import fetch as fetch_module
+from tests.stored_cache import stored_cache
 
 SettingsFactory = Callable[..., Settings]
 
@@ -61,7 +62,7 @@ def test_setup_revalidates_with_etag_and_refreshes_cached_at(
     server: ConfigServer, make_settings: SettingsFactory, cache_file: Path
 ) -> None:
     setup(needs_model_specs=True, settings=make_settings(server.url))
-    first = json.loads(cache_file.read_bytes())
+    first = stored_cache(cache_file)
     # an old cache: a 304 must renew cached_at, strictly, not keep it (no sleep needed)
     old = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
     cache_file.write_bytes(
@@ -70,7 +71,7 @@ def test_setup_revalidates_with_etag_and_refreshes_cached_at(
         )
     )
     runtime = setup(needs_model_specs=True, settings=make_settings(server.url))
-    second = json.loads(cache_file.read_bytes())
+    second = stored_cache(cache_file)
     assert runtime.source is RemoteConfigSource.FRESH
     assert server.requests[1].headers["If-None-Match"] == '"sample-v1"'
     assert second["payload"] == first["payload"]
@@ -91,7 +92,7 @@ def test_an_etag_is_sent_only_to_the_url_it_was_cached_from(
         assert runtime.source is RemoteConfigSource.FRESH
         assert "If-None-Match" not in mirror.requests[0].headers
         assert mirror.body_bytes[-1] > 0  # the whole catalogue came from the mirror
-    assert json.loads(cache_file.read_bytes())["source_url"] == mirror.url
+    assert stored_cache(cache_file)["source_url"] == mirror.url
     # back at the first URL, the cache now belongs to the mirror: no ETag either
     setup(needs_model_specs=True, settings=make_settings(server.url))
     assert "If-None-Match" not in server.requests[-1].headers
@@ -107,7 +108,7 @@ def test_changed_etag_replaces_the_cache(
     sample_payload["aws_region"] = "eu-west-3"
     server.serve(sample_payload, etag='"sample-v2"')
     setup(needs_model_specs=True, settings=make_settings(server.url))
-    envelope = json.loads(cache_file.read_bytes())
+    envelope = stored_cache(cache_file)
     assert envelope["etag"] == '"sample-v2"'
     assert envelope["payload"]["aws_region"] == "eu-west-3"
 

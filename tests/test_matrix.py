@@ -29,6 +29,7 @@ from pipelex_core import (
 from pipelex_core.config_server import ConfigServer, Reply, closed_port_url
 from pipelex_core.obtain import FALLBACK_FETCH_DEADLINE
 from pipelex_core.settings import DEFAULT_FETCH_DEADLINE
+from tests.stored_cache import stored_cache
 
 SettingsFactory = Callable[..., Settings]
 
@@ -106,8 +107,7 @@ def test_row_2_fresh_fetch_is_validated_then_cached(
     assert runtime.cached_at is None
     assert runtime.remote_config is not None
     assert len(runtime.remote_config.backend_model_specs) == 68
-    envelope = json.loads(cache_file.read_bytes())
-    assert envelope["cache_schema_version"] == 1
+    envelope = stored_cache(cache_file)
     assert envelope["etag"] == '"sample-v1"'
     assert envelope["source_url"] == server.url
     assert len(server.requests) == 1

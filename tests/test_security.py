@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pipelex_core.config_server import ConfigServer, Reply, closed_port_url
 from tests.cli_runner import EXAMPLES, REPO, Cli
+from tests.stored_cache import stored_cache
 
 SOURCES = [
     *sorted((REPO / "pipelex_core").rglob("*.py")),
@@ -82,7 +83,6 @@ def test_secrets_never_reach_any_output(cli: Cli, server: ConfigServer) -> None:
 
 
 def test_a_third_party_fetchers_source_url_is_stored_without_credentials(home: Path) -> None:
-    import json as json_module
 
     from pipelex_core import FetchedConfig, Plugins, Settings, hookimpl, setup
     from pipelex_core.testing import minimal_remote_config
@@ -99,5 +99,5 @@ def test_a_third_party_fetchers_source_url_is_stored_without_credentials(home: P
     setup(
         needs_model_specs=True, settings=settings, plugins=Plugins.boot(extra_plugins=[Fetcher()])
     )
-    stored = json_module.loads((home / "cache" / "remote_config.json").read_bytes())
+    stored = stored_cache(home / "cache" / "remote_config.json")
     assert stored["source_url"] == "https://mirror.example/rc.json?…"

@@ -1,8 +1,13 @@
 """Read and write the cache file: no torn reads, no lost caches, no followed symlinks.
 
-A write goes to a fresh temp file in the same directory (``mkstemp``: exclusive, 0600),
-is fsynced, then renamed over the cache. The lock beside the file only serialises writers;
-correctness never depends on it, so losing it costs duplicated work, not a corrupt cache.
+The cache file is written in the shared form Pipelex reads too, and pipelex-core's metadata
+(hash, ETag, source URL) goes to ``<cache>.meta`` beside it, so neither tool breaks the
+other's offline fallback. Each write goes to a fresh temp file in the same directory
+(``mkstemp``: exclusive, 0600), is fsynced, then renamed over its target: the metadata first,
+then the cache. A crash or a full disk between the two leaves the previous cache with
+metadata whose ``cached_at`` no longer matches it, which reads as a cache without metadata
+(no ETag, labelled as Pipelex's format): never a wrong one. The lock beside
+the file only serialises writers; correctness never depends on it.
 """
 
 from __future__ import annotations
@@ -18,14 +23,16 @@ from pipelex_core import (
     PipelexError,
     UnreadableFileError,
     decode_envelope,
-    encode_envelope,
+    encode_shared,
     read_regular_file,
     write_atomically,
 )
 
 DIR_MODE = 0o700
 LOCK_SUFFIX = ".lock"
+META_SUFFIX = ".meta"
 MAX_CACHE_BYTES = 64 * 1024 * 1024
+MAX_META_BYTES = 64 * 1024
 
 
 class CacheWriteError(PipelexError):
@@ -46,22 +53,39 @@ def read_cache(path: Path) -> CachedConfig | None:
     except UnreadableFileError as exc:
         raise CacheUnusableError(f"it is {exc.reason}", path=path) from None
     try:
-        return decode_envelope(data)
+        return decode_envelope(data, _read_metadata(path))
     except CacheUnusableError as exc:
         raise CacheUnusableError(exc.reason, exc.hint, path=path) from None
 
 
+def metadata_path(path: Path) -> Path:
+    """Where pipelex-core's metadata for the cache at ``path`` lives."""
+    return path.with_name(path.name + META_SUFFIX)
+
+
+def _read_metadata(path: Path) -> bytes | None:
+    """The metadata beside the cache, or None: anything but a small regular file is ignored,
+    since the cache stands without it (it only costs the ETag)."""
+    try:
+        return read_regular_file(metadata_path(path), limit=MAX_META_BYTES, follow_symlinks=False)
+    except (FileNotFoundError, UnreadableFileError):
+        return None
+
+
 def write_cache(path: Path, cached: CachedConfig, *, lock_timeout: float) -> None:
-    """Atomically replace the cache file; raise :class:`CacheWriteError` on any failure."""
+    """Atomically replace the metadata, then the cache file; raise :class:`CacheWriteError`
+    on any failure (the previous cache is then intact)."""
     import filelock
 
-    data = encode_envelope(cached)
+    data, meta = encode_shared(cached)
     try:
         _ensure_private_dir(path.parent)
         lock = filelock.FileLock(f"{path}{LOCK_SUFFIX}", timeout=lock_timeout, mode=0o600)
         with lock:
             _refuse_what_is_not_ours(path)
+            _refuse_what_is_not_ours(metadata_path(path))
             _remove_stale_temp_files(path)
+            write_atomically(metadata_path(path), meta)
             write_atomically(path, data)
     except filelock.Timeout:
         raise CacheWriteError(
@@ -106,6 +130,8 @@ def remove_cache(path: Path, *, lock_timeout: float) -> str | None:
     try:
         with filelock.FileLock(f"{path}{LOCK_SUFFIX}", timeout=lock_timeout, mode=0o600):
             path.unlink(missing_ok=True)
+            if not metadata_path(path).is_dir():
+                metadata_path(path).unlink(missing_ok=True)
     except filelock.Timeout:
         raise CacheWriteError(
             f"Another process held the cache lock {path}{LOCK_SUFFIX}; nothing was removed.",
