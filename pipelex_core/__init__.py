@@ -54,7 +54,12 @@ if TYPE_CHECKING:
     )
     from pipelex_core.runtime import Runtime, setup
     from pipelex_core.settings import Settings
-    from pipelex_core.url_policy import check_url_allowed, is_loopback_host, redact_url
+    from pipelex_core.url_policy import (
+        check_url_allowed,
+        is_loopback_host,
+        redact_text,
+        redact_url,
+    )
 
 #: The rest of the public API, each name loaded from its module on first use (PEP 562):
 #: a command imports only what it runs, and ``import pipelex_core`` stays cheap (no click,
@@ -92,6 +97,7 @@ _LAZY = {
     "Settings": "pipelex_core.settings",
     "check_url_allowed": "pipelex_core.url_policy",
     "is_loopback_host": "pipelex_core.url_policy",
+    "redact_text": "pipelex_core.url_policy",
     "redact_url": "pipelex_core.url_policy",
 }
 
@@ -152,6 +158,7 @@ __all__ = [
     "is_loopback_host",
     "payload_sha256",
     "read_regular_file",
+    "redact_text",
     "redact_url",
     "remote_config_field",
     "run_command",

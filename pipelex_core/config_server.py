@@ -24,15 +24,18 @@ import attrs
 class Reply:
     """One scripted answer.
 
-    ``hang`` never answers (until the server closes); ``reset`` sends half the body then
-    resets the connection; ``drip`` sends the body one byte at a time, that many seconds
-    apart; ``chunked`` sends it without a Content-Length; ``declared_length`` lies about it.
+    ``hang`` never answers (until the server closes); ``hang_up`` closes the connection
+    without answering; ``reset`` sends half the body then resets the connection; ``drip``
+    sends the body one byte at a time, that many seconds apart; ``chunked`` sends it without
+    a Content-Length; ``declared_length`` lies about it (a longer one than the body is then
+    cut short: the connection closes after the body).
     """
 
     status: int = 200
     body: bytes = b""
     headers: Mapping[str, str] = attrs.field(factory=dict)
     hang: bool = False
+    hang_up: bool = False
     reset: bool = False
     drip: float = 0.0
     chunked: bool = False
@@ -160,6 +163,9 @@ class ConfigServer:
                 if reply.hang:
                     server._closing.wait()
                     return
+                if reply.hang_up:
+                    self.close_connection = True
+                    return
                 self.send_response(reply.status)
                 for name, value in reply.headers.items():
                     self.send_header(name, value)
@@ -170,6 +176,8 @@ class ConfigServer:
                     self.send_header(
                         "Content-Length", str(len(reply.body) if length is None else length)
                     )
+                    if length is not None and length > len(reply.body):
+                        self.close_connection = True
                 self.end_headers()
                 try:
                     self._body(reply)

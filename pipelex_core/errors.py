@@ -74,11 +74,17 @@ class RemoteConfigFetchError(PipelexError):
         url: str,
         cause: BaseException | None = None,
         status: int | None = None,
+        at_fault: str | None = None,
     ) -> None:
         super().__init__(message, hint)
         self.url = url
         self.cause = cause
         self.status = status
+        #: Which party failed: "network", "proxy", "server" or "url" (None: not known).
+        self.at_fault = at_fault
+
+    def details(self) -> dict[str, object]:
+        return {"url": self.url, "status": self.status, "at_fault": self.at_fault}
 
 
 class CacheUnusableError(PipelexError):
@@ -120,6 +126,7 @@ class RemoteConfigUnavailableError(PipelexError):
 
     def details(self) -> dict[str, object]:
         return {
+            "at_fault": self.fetch_error.at_fault if self.fetch_error else None,
             "cache_state": self.cache_state,
             "cache_path": str(self.cache_path) if self.cache_path else None,
             "cache_refused": self.cache_refused,

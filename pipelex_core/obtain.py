@@ -101,7 +101,7 @@ def obtain_remote_config(
         if fetched.not_modified:
             fetched = _confirmed_cache(fetched, cache.cached, url)
     except RemoteConfigFetchError as exc:
-        reason = f"the remote could not be reached: {exc.message.rstrip('.')}"
+        reason = exc.message.rstrip(".")
         return _fall_back(
             cache, settings, reason=reason, fetch_error=exc, require_fresh=require_fresh
         )
@@ -188,7 +188,8 @@ def _fall_back(
         )
         raise RemoteConfigUnavailableError(
             f"Fresh remote config is required but could not be had: {reason}; {cache_note}.",
-            "Run this again while the Gateway's remote config is reachable"
+            _fetch_hint(fetch_error)
+            + "Run this again while the Gateway's remote config is reachable"
             + (" (unset PIPELEX_OFFLINE)." if settings.offline else "."),
             url=url,
             fetch_error=fetch_error,
@@ -202,7 +203,7 @@ def _fall_back(
         raise RemoteConfigUnavailableError(
             f"The Pipelex Gateway remote config is unavailable: {reason}, and "
             f"{state.describe(settings)}.",
-            _cold_hint(settings),
+            _fetch_hint(fetch_error) + _cold_hint(settings),
             url=url,
             fetch_error=fetch_error,
             cache_state=state.label,
@@ -234,6 +235,13 @@ def _validated(cache: _CacheState, settings: Settings) -> tuple[RemoteConfig | N
         problems = "; ".join(exc.problems[:3])
         reason = f"its payload fails the remote-config schema ({problems})"
         return None, _CacheState(None, CacheUnusableError(reason, path=settings.cache_path))
+
+
+def _fetch_hint(fetch_error: RemoteConfigFetchError | None) -> str:
+    """What fixes the failed fetch (it names the party at fault), before what to do next."""
+    if fetch_error is None or not fetch_error.hint:
+        return ""
+    return fetch_error.hint.rstrip(".") + ". Then: "
 
 
 def _cold_hint(settings: Settings) -> str:

@@ -6,6 +6,7 @@ The same rule guards the configured URL (before any request) and every redirect 
 from __future__ import annotations
 
 import ipaddress
+import re
 from urllib.parse import urlsplit
 
 from pipelex_core.errors import ConfigurationError, InsecureUrlError
@@ -69,6 +70,17 @@ def redact_url(url: str) -> str:
 
 
 UNPARSEABLE = "<unparseable URL>"
+
+#: A URL's credentials (``scheme://user:pass@``) anywhere in free text.
+_CREDENTIALS = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*://)[^\s/@'\"<>]*@")
+#: A query string after a URL or a bare path (``/x.json?token=…``, as urllib3 prints it).
+_QUERY = re.compile(r"((?:[A-Za-z][A-Za-z0-9+.\-]*://|/)[^\s'\"<>?#]*)\?[^\s'\"<>#)\]]+")
+
+
+def redact_text(text: str) -> str:
+    """Free text (a traceback, a library's message) with every URL's credentials and query
+    string removed, as :func:`redact_url` removes them from one URL."""
+    return _QUERY.sub(r"\1?…", _CREDENTIALS.sub(r"\1", text))
 
 
 def _invalid(url: str, problem: str) -> ConfigurationError:

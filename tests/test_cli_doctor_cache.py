@@ -58,7 +58,7 @@ def test_doctor_unreachable_with_usable_cache_is_fine(cli: Cli, server: ConfigSe
     assert completed.code == 0
     report = completed.envelope["result"]
     assert report["gateway"]["reachable"] is False
-    assert "Connection refused" in report["gateway"]["reachability_error"]
+    assert "refused the connection" in report["gateway"]["reachability_error"]
     assert report["cache"]["usable"] is True
     assert report["cache"]["models"] == 68
 

@@ -183,5 +183,5 @@ def test_dns_failure(
     if with_cache:
         assert result == {"source": "cached"}
     else:
-        assert "could not be resolved" in result["error"]
+        assert "the host name 'pipelex-config.invalid' could not be resolved" in result["error"]
         assert "there is no cache" in result["error"]

@@ -104,9 +104,11 @@ def error_object(error: BaseException) -> dict[str, Any]:
             "domain": "usage",
             "retryable": False,
         }
+    from pipelex_core.url_policy import redact_text
+
     return {
         "type": "InternalError",
-        "message": f"{type(error).__name__}: {error}",
+        "message": redact_text(f"{type(error).__name__}: {error}"),
         "hint": "This is a bug in pipelex-core: re-run with --debug for the traceback, "
         "and report it.",
         "domain": "internal",
@@ -143,6 +145,8 @@ def emit(
             envelope["result"] = outcome.result
         if failure is not None:
             envelope["error"] = error_object(failure)
+            if state.debug:  # the traceback --debug promises, inside the one JSON object
+                envelope["error"]["traceback"] = debug_traceback(failure)
         envelope["warnings"] = [warning_object(w) for w in shown]
         sys.stdout.write(strict_json(envelope) + "\n")
         sys.stdout.flush()
@@ -162,9 +166,17 @@ def _print_error(state: CliState, error: BaseException) -> None:
     if details.get("hint"):
         click.secho(f"Hint: {details['hint']}", fg="red", err=True)
     if state.debug:
-        import traceback
+        click.echo(debug_traceback(error), err=True)
 
-        click.echo("".join(traceback.format_exception(error)), err=True)
+
+def debug_traceback(error: BaseException) -> str:
+    """The traceback ``--debug`` shows, chained causes included, with every URL's credentials
+    and query string removed: the HTTP stack's messages repeat the URL whole."""
+    import traceback
+
+    from pipelex_core.url_policy import redact_text
+
+    return redact_text("".join(traceback.format_exception(error)))
 
 
 def strict_json(value: Any, indent: int | None = None) -> str:

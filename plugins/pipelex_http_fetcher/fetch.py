@@ -6,12 +6,13 @@ look-ups and stalled sockets cannot be interrupted portably, but they can be wal
 
 from __future__ import annotations
 
+import http.client
 import json
 import queue
 import threading
 import time
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3.exceptions
@@ -30,7 +31,13 @@ from pipelex_core import (
     redact_url,
 )
 from pipelex_http_fetcher.environment import check_ca_bundle_variables
-from pipelex_http_fetcher.probe import network_error
+from pipelex_http_fetcher.failures import (
+    AtFault,
+    describe_proxy,
+    describe_socket_error,
+    fetch_failure,
+    proxy_address,
+)
 from pipelex_http_fetcher.retry import DeadlineRetry
 
 #: A remote config larger than this is refused, without reading it all into memory.
@@ -70,10 +77,11 @@ def fetch(
     try:
         result = outcome.get(timeout=max(0.0, deadline - time.monotonic()))
     except queue.Empty:
-        raise RemoteConfigFetchError(
-            f"No answer from {redact_url(url)} within {settings.fetch_deadline:g}s.",
-            "Check the network, or raise PIPELEX_FETCH_DEADLINE.",
-            url=redact_url(url),
+        raise fetch_failure(
+            redact_url(url),
+            f"no answer within {settings.fetch_deadline:g}s (the network or the server is slow)",
+            "network",
+            hint="Check the network connection, or raise PIPELEX_FETCH_DEADLINE.",
         ) from None
     if isinstance(result, BaseException):
         raise result
@@ -97,7 +105,7 @@ def _fetch(url: str, *, etag: str | None, deadline: float, fail_fast: bool) -> F
                     stream=True,
                 )
             except requests.RequestException as exc:
-                raise _network_error(exc, safe_url) from exc
+                raise _transport_failure(exc, current, safe_url) from exc
             except ValueError as exc:  # requests parses a redirect's Location before returning
                 raise RemoteConfigFetchError(
                     f"{safe_url} answered with a redirect that cannot be followed ({exc}).",
@@ -109,7 +117,7 @@ def _fetch(url: str, *, etag: str | None, deadline: float, fail_fast: bool) -> F
                     current = _redirect_target(current, response.headers["Location"], safe_url)
                     continue
                 return _read(response, etag=etag, deadline=deadline, url=safe_url)
-        raise RemoteConfigFetchError(f"Too many redirects fetching {safe_url}.", url=safe_url)
+        raise fetch_failure(safe_url, f"more than {MAX_REDIRECTS} redirects", "server")
 
 
 def _unparseable(url: str) -> str | None:
@@ -172,13 +180,17 @@ def _read(
     if response.status_code == 304 and etag:
         return FetchedConfig(payload={}, etag=new_etag or etag, not_modified=True, source_url=url)
     if response.status_code != 200:
-        raise RemoteConfigFetchError(
-            f"{url} answered HTTP {response.status_code} {response.reason or ''}".rstrip() + ".",
-            url=url,
-            status=response.status_code,
-        )
+        status = f"HTTP {response.status_code} {response.reason or ''}".rstrip()
+        at_fault: AtFault = "server"
+        if response.status_code in (404, 410):
+            at_fault, status = "url", f"the server answered {status}: no remote config there"
+        elif response.status_code == 407:
+            at_fault, status = "proxy", f"the proxy answered {status}"
+        else:
+            status = f"the server answered {status}"
+        raise fetch_failure(url, status, at_fault, status=response.status_code)
     body = _body(response, deadline=deadline, url=url)
-    payload = _json(body, url)
+    payload = _json(body, url, response.headers.get("Content-Type", ""))
     if not isinstance(payload, dict):
         raise RemoteConfigValidationError(
             [f"$: expected an object, got {type(payload).__name__}"], url=url
@@ -199,15 +211,18 @@ def _body(response: requests.Response, *, deadline: float, url: str) -> bytes:
                 raise _too_large(url)
             chunks.append(chunk)
             if time.monotonic() > deadline:
-                raise RemoteConfigFetchError(
-                    f"The fetch deadline passed while reading the body from {url}.", url=url
+                raise fetch_failure(
+                    url,
+                    f"the deadline passed while the body was still arriving ({size:,} bytes)",
+                    "network",
+                    hint="Check the network connection, or raise PIPELEX_FETCH_DEADLINE.",
                 )
     except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
-        raise _network_error(exc, url) from exc
+        raise _transport_failure(exc, response.url or url, url, received=size) from exc
     return b"".join(chunks)
 
 
-def _json(body: bytes, url: str) -> Any:
+def _json(body: bytes, url: str, content_type: str) -> Any:
     try:
         return json.loads(body)
     except RecursionError:
@@ -218,11 +233,26 @@ def _json(body: bytes, url: str) -> Any:
         ) from None
     except ValueError as exc:
         preview = body[:60].decode("utf-8", "replace").replace("\n", " ")
-        raise RemoteConfigFetchError(
-            f"{url} answered 200 but the body is not JSON ({type(exc).__name__}), starting "
-            f"{preview!r}: a captive portal or proxy page?",
-            "Check the network (log in to the portal, or fix the proxy).",
-            url=url,
+        if "html" in content_type.lower() or body.lstrip()[:1] == b"<":
+            # a page put in the server's place: the network's portal or a proxy, not the server
+            raise fetch_failure(
+                url,
+                f"the answer is a web page, not JSON, starting {preview!r} (a captive portal's "
+                "login page, or a proxy's error page?)",
+                "network",
+                cause=exc,
+                hint="Log in to the network's portal, or fix the proxy, then retry.",
+            ) from None
+        if isinstance(exc, json.JSONDecodeError):
+            problem = f"{exc.msg} at byte {exc.pos:,} of {len(body):,}"
+        elif isinstance(exc, UnicodeDecodeError):
+            problem = f"its text is not in a Unicode encoding JSON allows ({exc.reason})"
+        else:
+            problem = str(exc)
+        raise fetch_failure(
+            url,
+            f"the server sent a body that is not valid JSON ({problem}), starting {preview!r}",
+            "server",
             cause=exc,
         ) from None
 
@@ -235,35 +265,78 @@ def _too_large(url: str) -> RemoteConfigFetchError:
     )
 
 
-def _network_error(exc: BaseException, url: str) -> PipelexError:
-    return network_error(url, _root_cause(exc), exc)
+def _transport_failure(
+    exc: BaseException, target: str, safe_url: str, *, received: int | None = None
+) -> RemoteConfigFetchError:
+    """A requests/urllib3 failure named in words, with the party at fault: never the
+    library's own text (``('Connection aborted.', RemoteDisconnected(...))``)."""
+    chain = _chain(exc)
+    parts = urlsplit(target)
+    host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
+    proxy_errors = requests.exceptions.ProxyError | urllib3.exceptions.ProxyError
+    if any(isinstance(e, proxy_errors) for e in chain):
+        proxy = urlsplit(proxy_address(parts.scheme) or "")
+        what, _ = _what_failed(chain, proxy.hostname or "the proxy", proxy.port or 0, received)
+        what = f"{describe_proxy(parts.scheme)} failed: {what.replace('the server', 'it')}"
+        return fetch_failure(safe_url, what, "proxy", cause=exc)
+    what, at_fault = _what_failed(chain, host, port, received)
+    return fetch_failure(safe_url, what, at_fault, cause=exc)
 
 
-def _root_cause(exc: BaseException) -> str:
-    """The most specific reason in a requests/urllib3 chain, e.g. 'Connection refused'."""
+def _what_failed(
+    chain: list[BaseException], host: str, port: int, received: int | None
+) -> tuple[str, AtFault]:
+    """The most telling failure in the chain, checked from the most specific kind down."""
+    for error in chain:
+        if isinstance(error, http.client.IncompleteRead | urllib3.exceptions.IncompleteRead):
+            got = error.partial if isinstance(error.partial, int) else len(error.partial)
+            expected = error.expected if isinstance(error.expected, int) else None
+            total = f" of {got + expected:,}" if expected is not None else ""
+            what = f"the server stopped sending partway through the body ({got:,}{total} bytes)"
+            return what, "server"
+        if isinstance(error, http.client.RemoteDisconnected):
+            return "the server closed the connection without answering", "server"
+    for error in chain:
+        if isinstance(error, urllib3.exceptions.NameResolutionError):
+            return describe_socket_error(_gaierror(), host, port)
+        if isinstance(error, urllib3.exceptions.ReadTimeoutError | requests.ReadTimeout):
+            return "the server accepted the connection but did not answer in time", "server"
+        if isinstance(error, urllib3.exceptions.SSLError | requests.exceptions.SSLError):
+            reason = next((str(e) for e in chain if type(e).__module__ == "ssl"), "")
+            return f"the TLS handshake with {host} failed ({reason or 'no detail'})", "network"
+    for error in reversed(chain):  # the innermost operating-system error is the real cause
+        if isinstance(error, OSError) and not isinstance(
+            error, requests.RequestException | urllib3.exceptions.HTTPError
+        ):
+            return describe_socket_error(error, host, port)
+    if any(isinstance(e, urllib3.exceptions.ConnectTimeoutError) for e in chain):
+        return f"no connection to {host}:{port} in time", "network"
+    if received is not None:
+        what = f"the connection broke while the body was arriving ({received:,} bytes in)"
+        return what, "network"
+    return "the connection failed before an answer came", "network"
+
+
+def _gaierror() -> OSError:
+    import socket
+
+    return socket.gaierror()
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """Every exception a requests/urllib3 error wraps: causes, contexts, a MaxRetryError's
+    reason and exceptions passed as arguments, outermost first."""
     seen: set[int] = set()
-    current: BaseException | None = exc
-    reason = str(exc)
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, urllib3.exceptions.MaxRetryError) and current.reason is not None:
-            current = current.reason
+    found: list[BaseException] = []
+    pending: list[BaseException] = [exc]
+    while pending:
+        current = pending.pop(0)
+        if id(current) in seen:
             continue
-        if isinstance(current, OSError) and current.strerror:
-            return current.strerror
-        if isinstance(current, urllib3.exceptions.NameResolutionError):
-            return "the host name could not be resolved"
-        if isinstance(current, urllib3.exceptions.NewConnectionError):
-            text = str(current)
-            reason = text.rpartition(": ")[2] or text
-        elif isinstance(current, urllib3.exceptions.ReadTimeoutError | requests.ReadTimeout):
-            return "the server did not answer in time"
-        elif isinstance(current, urllib3.exceptions.ConnectTimeoutError | requests.ConnectTimeout):
-            return "the connection timed out"
-        elif not isinstance(current, requests.RequestException):
-            reason = str(current) or type(current).__name__
-        nxt = current.__cause__ or current.__context__
-        if nxt is None and current.args and isinstance(current.args[0], BaseException):
-            nxt = current.args[0]
-        current = nxt
-    return reason
+        seen.add(id(current))
+        found.append(current)
+        if isinstance(current, urllib3.exceptions.MaxRetryError) and current.reason is not None:
+            pending.append(current.reason)
+        pending.extend(a for a in current.args if isinstance(a, BaseException))
+        pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+    return found

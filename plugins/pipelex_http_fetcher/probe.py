@@ -15,7 +15,8 @@ import threading
 import time
 from urllib.parse import urlsplit
 
-from pipelex_core import RemoteConfigFetchError, redact_url
+from pipelex_core import redact_url
+from pipelex_http_fetcher.failures import describe_socket_error, fetch_failure
 
 PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy")
 
@@ -42,31 +43,11 @@ def probe(url: str, *, deadline: float) -> None:
             outcome.put(exc)
 
     threading.Thread(target=connect, name="pipelex-probe", daemon=True).start()
-    safe_url = redact_url(url)
     try:
         error = outcome.get(timeout=max(0.0, deadline - time.monotonic()))
     except queue.Empty:
         error = TimeoutError("no answer in time")
     if error is None:
         return
-    raise network_error(safe_url, _reason(error), error)
-
-
-def network_error(safe_url: str, reason: str, cause: BaseException) -> RemoteConfigFetchError:
-    """The one wording of "the network failed", for the probe and the fetch alike."""
-    return RemoteConfigFetchError(
-        f"Could not fetch {safe_url}: {reason}.",
-        "Check the network connection.",
-        url=safe_url,
-        cause=cause,
-    )
-
-
-def _reason(error: BaseException) -> str:
-    if isinstance(error, socket.gaierror):
-        return "the host name could not be resolved"
-    if isinstance(error, TimeoutError | socket.timeout):
-        return "the connection timed out"
-    if isinstance(error, OSError) and error.strerror:
-        return error.strerror
-    return str(error) or type(error).__name__
+    what, at_fault = describe_socket_error(error, host, port)
+    raise fetch_failure(redact_url(url), what, at_fault, cause=error)

@@ -1,0 +1,83 @@
+"""A failed fetch in words: what happened, which party is at fault, and the hint that fixes it.
+
+The parties are the network between here and the server (offline, DNS, a firewall, a captive
+portal), the proxy the environment names, the server (it refused, hung up, sent a broken
+body or an error status) and the URL itself (a 404 means the address is wrong). Stdlib only:
+the probe, which runs before requests is imported, names its failures here too.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from typing import Literal
+
+from pipelex_core import RemoteConfigFetchError, redact_url
+
+AtFault = Literal["network", "proxy", "server", "url"]
+
+HINTS: dict[AtFault, str] = {
+    "network": "Check the network connection (offline? a VPN, firewall or DNS problem?).",
+    "proxy": "Check that the proxy is up and its address is right, or unset the variable "
+    "(NO_PROXY=<host> bypasses it for one host).",
+    "server": "The server is at fault, not your setup: retry later, or tell whoever runs it.",
+    "url": "Check the URL in PIPELEX_REMOTE_CONFIG_URL or remote_config_url in "
+    "pipelex_service.toml.",
+}
+
+
+def fetch_failure(
+    safe_url: str,
+    what: str,
+    at_fault: AtFault,
+    *,
+    cause: BaseException | None = None,
+    status: int | None = None,
+    hint: str | None = None,
+) -> RemoteConfigFetchError:
+    """The one wording of a failed fetch: ``Could not fetch URL: what.`` and the party's hint."""
+    return RemoteConfigFetchError(
+        f"Could not fetch {safe_url}: {what}.",
+        hint or HINTS[at_fault],
+        url=safe_url,
+        cause=cause,
+        status=status,
+        at_fault=at_fault,
+    )
+
+
+def describe_socket_error(error: BaseException, host: str, port: int) -> tuple[str, AtFault]:
+    """What a connection attempt's OS error means, and whose fault it is."""
+    if isinstance(error, socket.gaierror):
+        return f"the host name {host!r} could not be resolved (offline, or a wrong name)", "network"
+    if isinstance(error, ConnectionRefusedError):
+        return f"{host}:{port} refused the connection (nothing is listening there)", "server"
+    if isinstance(error, TimeoutError | socket.timeout):
+        return f"no connection to {host}:{port} in time", "network"
+    if isinstance(error, ConnectionResetError):
+        return "the connection was reset (by the server, or by a firewall on the way)", "network"
+    if isinstance(error, OSError) and error.strerror:
+        return f"{error.strerror[:1].lower()}{error.strerror[1:]} ({host}:{port})", "network"
+    return str(error) or type(error).__name__, "network"
+
+
+def proxy_variable(scheme: str) -> str | None:
+    """The environment variable that routes ``scheme`` through a proxy, as requests reads it."""
+    for name in (f"{scheme}_proxy", f"{scheme.upper()}_PROXY", "all_proxy", "ALL_PROXY"):
+        if os.environ.get(name):
+            return name
+    return None
+
+
+def proxy_address(scheme: str) -> str | None:
+    """The proxy URL the environment names for ``scheme``, or None."""
+    name = proxy_variable(scheme)
+    return os.environ[name] if name else None
+
+
+def describe_proxy(scheme: str) -> str:
+    """``the proxy http://host:port (from HTTPS_PROXY)``, credentials removed."""
+    name = proxy_variable(scheme)
+    if name is None:
+        return "the proxy"
+    return f"the proxy {redact_url(os.environ[name])} (from {name})"
