@@ -12,21 +12,21 @@ import functools
 import importlib.metadata
 from collections.abc import Iterable, Sequence
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 import pluggy
 
 from pipelex_core import hookspecs
 from pipelex_core.errors import ConfigurationError, PipelexError
-from pipelex_core.results import TelemetryDecision
+from pipelex_core.results import CachedConfig, FetchedConfig, TelemetryDecision
 from pipelex_core.types import RemoteConfigSource
 
 if TYPE_CHECKING:
     import click
 
     from pipelex_core.remote_config import RemoteConfig
-    from pipelex_core.results import CachedConfig, FetchedConfig, RemoteConfigResult
+    from pipelex_core.results import RemoteConfigResult
     from pipelex_core.runtime import Runtime
     from pipelex_core.settings import Settings
 
@@ -48,6 +48,9 @@ def _version() -> str | None:
         return importlib.metadata.version("pipelex-core")
     except importlib.metadata.PackageNotFoundError:
         return None
+
+
+_T = TypeVar("_T")
 
 
 class PluginError(ConfigurationError):
@@ -211,10 +214,29 @@ class Plugins:
     def fetch_config(
         self, *, url: str, settings: Settings, etag: str | None
     ) -> FetchedConfig | None:
-        result: FetchedConfig | None = self._call(
-            "fetch_config", url=url, settings=settings, etag=etag
-        )
-        return result
+        result = self._call("fetch_config", url=url, settings=settings, etag=etag)
+        return self._typed("fetch_config", result, FetchedConfig)
+
+    def _typed(self, hook: str, result: Any, expected: type[_T]) -> _T | None:
+        """``result`` if it is what the hook promises (or None); otherwise the plugin that
+        answered is blamed, never pipelex-core: the built-in implementations return the right
+        type, so the answer came from a third-party implementation or wrapper."""
+        if result is None or isinstance(result, expected):
+            return result
+        suspects = self._third_party_implementers(hook)
+        wrong = TypeError(f"returned {type(result).__name__}, not {expected.__name__} or None")
+        if len(suspects) == 1:
+            [name] = suspects
+            info = next((i for i in self.infos if i.name == name), None)
+            raise PluginHookError(name, info.distribution if info else None, hook, wrong)
+        # several could have answered: name them all, as PIPELEX_DISABLE_PLUGINS takes them
+        raise PluginHookError(",".join(suspects) or "unknown", None, hook, wrong)
+
+    def _third_party_implementers(self, hook: str) -> list[str]:
+        """The plugins outside pipelex-core implementing ``hook`` (wrappers included)."""
+        ours = {i.name for i in self.infos if i.distribution == "pipelex-core"}
+        names = [impl.plugin_name for impl in getattr(self.manager.hook, hook).get_hookimpls()]
+        return sorted({name for name in names if name not in ours})
 
     def store_config(
         self, *, fetched: FetchedConfig, settings: Settings
@@ -240,8 +262,8 @@ class Plugins:
         return failures
 
     def load_cached_config(self, *, settings: Settings) -> CachedConfig | None:
-        result: CachedConfig | None = self._call("load_cached_config", settings=settings)
-        return result
+        result = self._call("load_cached_config", settings=settings)
+        return self._typed("load_cached_config", result, CachedConfig)
 
     def store_cached_config(self, *, cached: CachedConfig, settings: Settings) -> bool:
         stored: bool | None = self._call("store_cached_config", cached=cached, settings=settings)

@@ -72,6 +72,29 @@ def test_a_closed_stdout_is_no_traceback(cli: Cli) -> None:
     assert b"Traceback" not in completed.stderr
 
 
+@pytest.mark.parametrize(
+    "command", [["pipelex", "models"], ["pipelex-agent", "models"], ["pipelex-agent", "--help"]]
+)
+def test_a_full_stdout_is_a_clear_error_not_a_traceback(cli: Cli, command: list[str]) -> None:
+    """``> /dev/full``: every write fails with ENOSPC, as on a full disk."""
+    environ = {**os.environ, "PIPELEX_HOME": str(cli.home), "HOME": str(cli.home.parent)}
+    with open("/dev/full", "wb") as full:
+        completed = subprocess.run(
+            [str(BIN / command[0]), *command[1:]],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            env=environ,
+            timeout=60,
+            check=False,
+        )
+    assert completed.returncode == 3
+    assert completed.stderr.decode() == (
+        "Error: could not write the output to stdout: No space left on device.\n"
+        "Hint: Free space where the output goes, or send it elsewhere, and run the command "
+        "again.\n"
+    )
+
+
 def test_models_of_an_unknown_backend_is_a_usage_error(cli: Cli) -> None:
     completed = cli.agent("models", "--backend", "nope")
     assert completed.code == 2

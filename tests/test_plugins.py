@@ -273,6 +273,69 @@ def test_a_plugin_breaking_a_hook_is_named_with_the_remedy(tmp_path: Path) -> No
     assert "PIPELEX_DISABLE_PLUGINS=broken_plugin" in error["hint"]
 
 
+def test_a_fetch_config_returning_the_wrong_type_blames_that_plugin(tmp_path: Path) -> None:
+    from tests.cli_runner import BIN, REPO
+
+    install_fake_distribution(
+        tmp_path,
+        "from pipelex_core import hookimpl\n"
+        "@hookimpl\n"
+        "def fetch_config(url, settings, etag):\n"
+        "    return {'posthog': {}}  # the payload itself, not a FetchedConfig\n",
+    )
+    completed = subprocess.run(
+        [str(BIN / "pipelex-agent"), "cache", "refresh"],
+        env={
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": str(tmp_path),
+            "PIPELEX_HOME": str(tmp_path / "h"),
+            "PIPELEX_GATEWAY": "1",
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        cwd=REPO,
+    )
+    assert completed.returncode == 3  # a broken plugin is the environment's, not exit 4
+    error = json.loads(completed.stdout)["error"]
+    assert error["type"] == "PluginHookError"
+    assert (error["plugin"], error["distribution"], error["hook"]) == (
+        "broken_plugin",
+        "broken-plugin",
+        "fetch_config",
+    )
+    assert "returned dict, not FetchedConfig or None" in error["message"]
+    assert "PIPELEX_DISABLE_PLUGINS=broken_plugin" in error["hint"]
+    assert not (tmp_path / "h" / "cache").exists()
+
+
+def test_a_load_cached_config_returning_the_wrong_type_blames_the_candidates(home: Path) -> None:
+    from pipelex_core import PluginHookError
+
+    class Snapshot:
+        @hookimpl
+        def load_cached_config(self, settings: Settings) -> str:
+            return "not a CachedConfig"
+
+    class Mirror:
+        @hookimpl
+        def load_cached_config(self, settings: Settings) -> None:
+            return None
+
+    snapshot = Snapshot()
+    plugins = Plugins.boot(load_entry_points=False, extra_plugins=[snapshot])
+    with pytest.raises(PluginHookError, match="returned str, not CachedConfig or None") as one:
+        plugins.load_cached_config(settings=Settings(home=home))
+    assert one.value.hook == "load_cached_config"
+    assert one.value.name == plugins.manager.get_name(snapshot)
+    # two third-party implementations: either may have answered, both are named
+    two = Plugins.boot(load_entry_points=False, extra_plugins=[Snapshot(), Mirror()])
+    with pytest.raises(PluginHookError) as raised:
+        two.load_cached_config(settings=Settings(home=home))
+    assert raised.value.name.count(",") == 1
+
+
 def test_hook_errors_of_the_pipelex_family_pass_through(home: Path) -> None:
     from pipelex_core import PipelexError
 

@@ -11,6 +11,7 @@ interpreter exit (≈ 10 to 20 ms). ``docs/benchmarks.md`` has the measurements.
 from __future__ import annotations
 
 import contextlib
+import errno
 import gc
 import io
 import os
@@ -21,6 +22,11 @@ import sys
 SHORT_RUN_GC_THRESHOLD = (50_000, 20, 20)
 #: Exit status when stdout is closed under us, as a shell reports a process killed by SIGPIPE.
 EXIT_OUTPUT_CLOSED = 141
+#: Exit status when the output cannot be written (a full disk behind stdout): like every other
+#: failure of the environment, 3; the command's work may be done, its answer is lost.
+EXIT_OUTPUT_UNWRITABLE = 3
+#: Errors of a write to stdout that are the destination's, not ours.
+OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EBADF})
 
 
 def main() -> None:
@@ -45,10 +51,29 @@ def _run(*, agent: bool) -> None:
         run_cli(agent=agent)
     except BrokenPipeError:
         # the reader went away (`| head`): nothing left to say, and no traceback to say it
-        with contextlib.suppress(OSError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _discard_stdout()
         raise SystemExit(EXIT_OUTPUT_CLOSED) from None
+    except OSError as exc:
+        if exc.errno not in OUTPUT_ERRNOS:
+            raise
+        # stdout cannot take the answer (`> /dev/full`): say so where it can still be read
+        _discard_stdout()
+        with contextlib.suppress(OSError):
+            sys.stderr.write(
+                f"Error: could not write the output to stdout: {exc.strerror or exc}.\n"
+                "Hint: Free space where the output goes, or send it elsewhere, and run the "
+                "command again.\n"
+            )
+            sys.stderr.flush()
+        raise SystemExit(EXIT_OUTPUT_UNWRITABLE) from None
     finally:
         # What is alive now lives until exit; freezing it spares the final full collection.
         # atexit handlers still run and streams are still flushed: this skips only the walk.
         gc.freeze()
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush of what could not be
+    written does not fail again at exit."""
+    with contextlib.suppress(OSError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
