@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import types
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, get_args, get_origin
 
 import attrs
@@ -17,7 +17,7 @@ import cattrs
 from cattrs.gen import make_dict_structure_fn, override
 
 from pipelex_core.errors import RemoteConfigValidationError
-from pipelex_core.spec_check import is_finite_number, spec_checker
+from pipelex_core.spec_build import is_finite_number, spec_builder
 
 T = TypeVar("T")
 
@@ -245,28 +245,32 @@ def structure_specs(raw_specs: dict[str, Any], path: str, problems: list[str]) -
     if not isinstance(raw_defaults, dict):
         problems.append(f"{path}.defaults: expected an object, got {_json_name(raw_defaults)}")
         raw_defaults = {}
-    models: dict[str, dict[str, Any]] = {}
+    specs: dict[str, ModelSpec] = {}
     rules: dict[str, Any] = {}
-    all_valid = True
-    spec_ok = spec_checker(raw_defaults)
+    build = spec_builder(ModelSpec, raw_defaults)
     for handle, raw in raw_specs.items():
         if handle == DEFAULTS_KEY:
             continue
         if handle.endswith(RULES_SUFFIX):
             rules[handle] = raw
-        elif type(raw) is dict and spec_ok(raw):
-            models[handle] = raw
-        else:
-            all_valid = False
-            break
-    specs: Mapping[str, ModelSpec] = LazySpecs(models, raw_defaults)
-    if not all_valid:
-        specs = _structure_all(raw_specs, raw_defaults, path, problems)
+            continue
+        spec = build(raw) if type(raw) is dict else None
+        if spec is None:  # the converter lists every problem of the table by its JSON path
+            return SpecTable(
+                specs=_structure_all(raw_specs, raw_defaults, path, problems),
+                defaults=types.MappingProxyType(dict(raw_defaults)),
+                rules=types.MappingProxyType(_rules_of(raw_specs)),
+            )
+        specs[handle] = spec
     return SpecTable(
-        specs=specs,
+        specs=types.MappingProxyType(specs),
         defaults=types.MappingProxyType(dict(raw_defaults)),
         rules=types.MappingProxyType(rules),
     )
+
+
+def _rules_of(raw_specs: dict[str, Any]) -> dict[str, Any]:
+    return {handle: raw for handle, raw in raw_specs.items() if handle.endswith(RULES_SUFFIX)}
 
 
 def _structure_all(
@@ -286,36 +290,6 @@ def _structure_all(
         if spec is not None:
             specs[handle] = spec
     return types.MappingProxyType(specs)
-
-
-class LazySpecs(Mapping[str, ModelSpec]):
-    """Model handle -> :class:`ModelSpec`, read-only; each spec, already checked, is
-    structured on first access. Membership and iteration never structure anything."""
-
-    def __init__(self, models: dict[str, dict[str, Any]], defaults: dict[str, Any]) -> None:
-        self._models = models
-        self._defaults = defaults
-        self._built: dict[str, ModelSpec] = {}
-
-    def __getitem__(self, handle: str) -> ModelSpec:
-        spec = self._built.get(handle)
-        if spec is None:
-            raw = self._models[handle]
-            spec = _converter().structure({**self._defaults, **raw}, ModelSpec)
-            self._built[handle] = spec
-        return spec
-
-    def __contains__(self, handle: object) -> bool:
-        return handle in self._models
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._models)
-
-    def __len__(self) -> int:
-        return len(self._models)
-
-    def __repr__(self) -> str:
-        return f"LazySpecs({len(self._models)} models)"
 
 
 def _load(payload: object, *, url: str | None) -> RemoteConfig:

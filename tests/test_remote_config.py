@@ -237,19 +237,22 @@ spec_keys = st.sampled_from(
         ),
     )
 )
-def test_fast_check_agrees_with_the_converter(spec: dict[str, Any]) -> None:
+def test_fast_builder_agrees_with_the_converter(spec: dict[str, Any]) -> None:
+    """Same verdict and same value: the builder is only ever a faster converter."""
     from pipelex_core.remote_config import ModelSpec as Spec
     from pipelex_core.remote_config import _structure
-    from pipelex_core.spec_check import spec_checker
+    from pipelex_core.spec_build import spec_builder
 
     problems: list[str] = []
-    _structure(spec, Spec, "$", problems)
-    assert spec_checker({})(spec) == (problems == []), problems
-    # the same verdict when part of the spec comes from the table's defaults
+    converted = _structure(spec, Spec, "$", problems)
+    built = spec_builder(Spec, {})(spec)
+    assert (built is not None) == (problems == []), problems
+    assert built == converted
+    # the same verdict and value when part of the spec comes from the table's defaults
     keys = sorted(spec)
     defaults = {key: spec[key] for key in keys[::2]}
     raw = {key: spec[key] for key in keys[1::2]}
-    assert spec_checker(defaults)(raw) == (problems == [])
+    assert spec_builder(Spec, defaults)(raw) == converted
 
 
 def test_a_handle_holding_the_separator_is_reported_at_its_path() -> None:
