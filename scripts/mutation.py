@@ -87,7 +87,13 @@ def _copy_project(target: Path) -> None:
 
 
 def _run(argv: list[str], cwd: Path, bin_dir: Path) -> subprocess.CompletedProcess[str]:
-    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(cwd), "CI": "true"}
+    # its own temporary directory: pytest's base temp dir is shared per user otherwise
+    env = {
+        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "HOME": str(cwd),
+        "CI": "true",
+        "TMPDIR": str(cwd.parent / "tmp"),
+    }
     return subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)
 
 
@@ -139,6 +145,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="pipelex-mutation-") as tmp:
         work = Path(tmp) / "project"
         _copy_project(work)
+        (Path(tmp) / "tmp").mkdir()
         venv.create(Path(tmp) / "venv", with_pip=True)
         bin_dir = Path(tmp) / "venv" / "bin"
         install = _run(

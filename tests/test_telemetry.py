@@ -143,6 +143,38 @@ def test_decision_is_the_plugins_rule() -> None:
         assert decision.enabled is False
 
 
+def test_a_refused_telemetry_endpoint_never_fails_the_run(
+    home: Path, sample_payload: dict[str, Any]
+) -> None:
+    """The catalogue names a plain-http endpoint elsewhere: the send is refused before any
+    request, and the run goes on (telemetry is best effort by contract)."""
+    sample_payload["posthog"]["endpoint"] = "http://telemetry.example.com"
+    with ConfigServer() as server:
+        server.serve(sample_payload)
+        runtime = setup(needs_inference=True, settings=gateway_settings(home, server.url))
+    assert runtime.source is RemoteConfigSource.FRESH
+    assert runtime.telemetry_enabled is True
+
+
+def test_a_third_party_decision_wins_whatever_the_registration_order(home: Path) -> None:
+    """The built-in rule runs last (``trylast``), so a plugin's own rule decides even when
+    that plugin is registered before the built-in one."""
+    from pipelex_core import TelemetryDecision, hookimpl
+
+    class Never:
+        @hookimpl
+        def telemetry_decision(self) -> TelemetryDecision:
+            return TelemetryDecision(False, "company policy")
+
+    plugins = Plugins.boot(load_entry_points=False, extra_plugins=[Never(), pipelex_telemetry])
+    decision = plugins.telemetry_decision(
+        settings=Settings(home=home, gateway_enabled=True),
+        source=RemoteConfigSource.FRESH,
+        needs_inference=True,
+    )
+    assert decision == TelemetryDecision(False, "company policy")
+
+
 def test_plugins_boot_registers_telemetry() -> None:
     assert "pipelex_telemetry" in {info.name for info in Plugins.boot().infos}
 
