@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import inspect
+import json
 import re
 import warnings
 from collections.abc import Callable, Generator
@@ -27,7 +28,7 @@ from pipelex_core import (
     setup,
 )
 from pipelex_core import hookspecs as hookspecs_module
-from pipelex_core.config_server import ConfigServer, closed_port_url
+from pipelex_core.config_server import ConfigServer, Reply, closed_port_url
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "plugins.md"
 TESTS = Path(__file__).resolve().parent
@@ -111,13 +112,29 @@ def test_hook_store_config(gateway_settings: Callable[..., Settings]) -> None:
     class Failing:
         @hookimpl
         def store_config(self) -> None:
-            raise PipelexError("disk says no")
+            raise PipelexError("disk says no", "a hint the warning leaves out")
 
-    plugins = Plugins.boot(extra_plugins=[Mirror(), Failing()])
-    with pytest.warns(RemoteConfigCacheWriteWarning, match="disk says no"):
+    class Crashing:
+        @hookimpl
+        def store_config(self) -> None:
+            raise ValueError("a bug in a plugin")
+
+    failing, crashing = Failing(), Crashing()
+    plugins = Plugins.boot(extra_plugins=[Mirror(), failing, crashing])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         runtime = setup(needs_model_specs=True, settings=gateway_settings(), plugins=plugins)
     assert runtime.source is RemoteConfigSource.FRESH
     assert stored == ['"sample-v1"']
+    # a PipelexError says its message; anything else says what it is
+    assert sorted(str(w.message) for w in caught) == sorted(
+        f"Fetched a fresh remote config but could not cache it ({name}): {detail}"
+        for name, detail in (
+            (plugins.manager.get_name(failing), "disk says no"),
+            (plugins.manager.get_name(crashing), "ValueError: a bug in a plugin"),
+        )
+    )
+    assert all(w.category is RemoteConfigCacheWriteWarning for w in caught)
 
 
 def test_hook_load_cached_config(
@@ -185,6 +202,75 @@ def test_hook_on_stale_config(
         warnings.simplefilter("always")
         setup(needs_model_specs=True, settings=gateway_settings(closed_port_url()), plugins=plugins)
     assert calls == [RemoteConfigSource.CACHED]
+
+
+def test_a_stale_result_says_whose_cache_it_is_only_when_another_url_s(
+    gateway_settings: Callable[..., Settings], server: ConfigServer, home: Path
+) -> None:
+    seen: list[str | None] = []
+
+    class Listener:
+        @hookimpl
+        def on_stale_config(self, result: Any) -> None:
+            seen.append(result.cached_from)
+
+    plugins = Plugins.boot(extra_plugins=[Listener()])
+    setup(needs_model_specs=True, settings=gateway_settings(), plugins=plugins)
+
+    def fall_back(url: str | None = None) -> str:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            setup(needs_model_specs=True, settings=gateway_settings(url), plugins=plugins)
+        [warning] = [w for w in caught if "Using the cached" in str(w.message)]
+        return str(warning.message)
+
+    moved = fall_back(closed_port_url())  # the cache is the configured URL's no longer
+    assert seen == [server.url]
+    assert f"the cache came from {server.url}" in moved
+    server.serve_reply(Reply(status=500))  # the same URL, failing: the cache is its own
+    assert "came from" not in fall_back()
+    assert seen == [server.url, None]
+    cache = home / "cache" / "remote_config.json"
+    cache.write_text(
+        json.dumps(
+            {
+                "schema_version": 1,
+                "cached_at": "2026-11-20T08:00:00+00:00",
+                "raw_config": json.loads(cache.read_bytes())["raw_config"],
+            }
+        )
+    )
+    pipelex_s = fall_back()  # Pipelex's file says nothing of its URL: no "came from None"
+    assert "came from" not in pipelex_s
+    assert "the cache is one Pipelex wrote" in pipelex_s
+    assert seen == [server.url, None, None]
+
+
+def test_a_cached_payload_failing_the_schema_names_its_first_three_problems(
+    gateway_settings: Callable[..., Settings], home: Path
+) -> None:
+    from pipelex_core import RemoteConfigUnavailableError
+
+    cache = home / "cache" / "remote_config.json"
+    cache.parent.mkdir(parents=True)
+    cache.write_text(
+        json.dumps(
+            {
+                "schema_version": 1,
+                "cached_at": "2026-11-20T08:00:00+00:00",
+                "raw_config": {
+                    "posthog": 1,
+                    "aws_region": 2,
+                    "backend_model_specs": {"a": 1, "b": 2},
+                },
+            }
+        )
+    )
+    with pytest.raises(RemoteConfigUnavailableError) as raised:
+        setup(needs_model_specs=True, settings=gateway_settings(closed_port_url()))
+    reason = str(raised.value.cache_error)
+    problems = reason.partition("(")[2].rpartition(")")[0].split("; ")
+    assert len(problems) == 3, problems
 
 
 def test_hook_telemetry_decision(home: Path) -> None:
