@@ -33,7 +33,7 @@ REPO = Path(__file__).resolve().parent.parent
 GROUPS: dict[str, tuple[list[str], list[str]]] = {
     "obtain": (
         ["pipelex_core/obtain.py", "pipelex_core/gateway_membership.py"],
-        ["tests/test_matrix.py", "tests/test_hooks.py", "tests/test_cli_gateway.py"],
+        ["tests/test_hooks.py", "tests/test_matrix.py"],
     ),
     "cache": (
         ["pipelex_core/cache_envelope.py", "plugins/pipelex_file_cache/store.py"],
@@ -41,11 +41,7 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
     ),
     "fetcher": (
         ["plugins/pipelex_http_fetcher/retry.py"],
-        [
-            "tests/test_http_fetcher.py",
-            "tests/test_matrix.py",
-            "tests/test_fetch_failures_named.py",
-        ],
+        ["tests/test_http_fetcher.py", "tests/test_fetch_failures_named.py"],
     ),
     "telemetry": (["plugins/pipelex_telemetry/__init__.py"], ["tests/test_telemetry.py"]),
     "bundle-refs": (["pipelex_core/bundles/refs.py"], ["tests/test_conformance.py"]),
