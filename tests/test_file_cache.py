@@ -154,6 +154,74 @@ def test_a_cache_in_the_older_pipelex_core_envelope_still_loads(cache_file: Path
     assert (loaded.payload, loaded.etag, loaded.written_by) == ({"k": "v"}, '"abc"', "pipelex-core")
 
 
+@pytest.mark.parametrize("left", ["remote_config.json", "remote_config.json.meta"])
+def test_clear_removes_whichever_of_the_two_files_is_left(
+    settings: Settings, cache_file: Path, left: str
+) -> None:
+    """A cache Pipelex wrote has no metadata; metadata alone is a leftover: both are cleared."""
+    from pipelex_file_cache import clear_cached_config
+
+    store_config(fetched=FetchedConfig({"k": "v"}), settings=settings)
+    for name in ("remote_config.json", "remote_config.json.meta"):
+        if name != left:
+            (cache_file.parent / name).unlink()
+    assert clear_cached_config(settings=settings) == str(cache_file)
+    assert sorted(p.name for p in cache_file.parent.iterdir()) == ["remote_config.json.lock"]
+
+
+def test_clear_refuses_a_directory_at_the_cache_path_and_keeps_it(
+    settings: Settings, cache_file: Path
+) -> None:
+    from pipelex_file_cache import clear_cached_config
+
+    (cache_file / "inside").mkdir(parents=True)
+    with pytest.raises(CacheWriteError, match=r"Could not remove the cache .*: Is a directory"):
+        clear_cached_config(settings=settings)
+    assert (cache_file / "inside").is_dir()
+
+
+def test_metadata_larger_than_its_bound_is_ignored(
+    settings: Settings, sample_payload: dict[str, Any], cache_file: Path
+) -> None:
+    bound = 64 * 1024  # the documented bound, not the module's constant (which may be wrong)
+    store_config(fetched=FetchedConfig(sample_payload, etag='"e1"'), settings=settings)
+    meta_file = Path(f"{cache_file}.meta")
+    meta = meta_file.read_bytes().rstrip()
+    for size, etag in ((bound, '"e1"'), (bound + 1, None)):
+        meta_file.write_bytes(meta + b" " * (size - len(meta)))
+        loaded = read_cache(cache_file)
+        assert loaded is not None
+        assert loaded.etag == etag, size
+
+
+def test_the_written_payload_is_hashed_from_its_bytes_without_parsing(
+    sample_payload: dict[str, Any],
+) -> None:
+    """Both layouts put the canonical payload last, so its hash comes from the bytes as they
+    stand; any other layout gets None (and the caller re-serialises, slower, never wrong)."""
+    import hashlib
+
+    from pipelex_core.cache_envelope import (
+        _HEADER_KEYS,
+        _SHARED_HEADER_KEYS,
+        PAYLOAD_MARKER,
+        SHARED_MARKER,
+        _written_payload_sha256,
+        canonical_payload,
+        encode_shared,
+    )
+
+    cached = CachedConfig(payload=sample_payload, cached_at=dt.datetime.now(dt.UTC))
+    expected = hashlib.sha256(canonical_payload(sample_payload)).hexdigest()
+    shared, _ = encode_shared(cached)
+    assert _written_payload_sha256(shared, SHARED_MARKER, _SHARED_HEADER_KEYS) == expected
+    envelope = encode_envelope(cached)
+    assert _written_payload_sha256(envelope, PAYLOAD_MARKER, _HEADER_KEYS) == expected
+    indented = json.dumps(json.loads(shared), indent=2).encode()
+    assert _written_payload_sha256(indented, SHARED_MARKER, _SHARED_HEADER_KEYS) is None
+    assert _written_payload_sha256(shared + b"\n", SHARED_MARKER, _SHARED_HEADER_KEYS) is None
+
+
 def test_clear_removes_the_metadata_too(settings: Settings, cache_file: Path) -> None:
     from pipelex_file_cache import clear_cached_config
 

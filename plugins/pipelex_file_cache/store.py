@@ -122,16 +122,18 @@ def _refuse_what_is_not_ours(path: Path) -> None:
 
 
 def remove_cache(path: Path, *, lock_timeout: float) -> str | None:
-    """Delete the cache file (never the lock: another process may hold it)."""
+    """Delete the cache file and its metadata (never the lock: another process may hold it);
+    the cache's path, or None when there was nothing to remove."""
     import filelock
 
-    if not path.exists() and not path.is_symlink():
+    meta = metadata_path(path)
+    if not any(p.exists() or p.is_symlink() for p in (path, meta)):
         return None
     try:
         with filelock.FileLock(f"{path}{LOCK_SUFFIX}", timeout=lock_timeout, mode=0o600):
             path.unlink(missing_ok=True)
-            if not metadata_path(path).is_dir():
-                metadata_path(path).unlink(missing_ok=True)
+            if not meta.is_dir():
+                meta.unlink(missing_ok=True)
     except filelock.Timeout:
         raise CacheWriteError(
             f"Another process held the cache lock {path}{LOCK_SUFFIX}; nothing was removed.",
