@@ -525,3 +525,37 @@ def test_an_empty_catalogue_with_no_cache_is_cached_without_a_word(
         )
     assert runtime.source is RemoteConfigSource.FRESH
     assert cache_file.exists()
+
+
+def test_setup_s_warnings_point_at_the_code_that_called_setup(
+    server: ConfigServer,
+    make_settings: SettingsFactory,
+    cache_file: Path,
+    sample_payload: dict[str, Any],
+) -> None:
+    """A library user's warning filter and traceback see their own line, not pipelex-core's."""
+    from pipelex_core import RemoteConfigCacheWriteWarning, RemoteConfigEmptyCatalogueWarning
+
+    def warned(settings: Settings) -> list[warnings.WarningMessage]:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            setup(needs_model_specs=True, check_models=False, settings=settings)
+        return caught
+
+    prime_cache(server, make_settings)
+    server.serve({**sample_payload, "backend_model_specs": {}})
+    empty = warned(make_settings(server.url))
+    server.serve_reply(Reply(status=500))
+    stale = warned(make_settings(server.url, PIPELEX_FETCH_DEADLINE="1"))
+    server.serve(sample_payload)
+    cache_file.unlink()
+    cache_file.mkdir()  # the write fails: a directory is in the way
+    unwritten = warned(make_settings(server.url))
+    kinds = [
+        (RemoteConfigEmptyCatalogueWarning, empty),
+        (RemoteConfigStaleWarning, stale),
+        (RemoteConfigCacheWriteWarning, unwritten),
+    ]
+    for kind, caught in kinds:
+        assert [w.category for w in caught] == [kind]
+        assert caught[0].filename == __file__, kind
