@@ -151,6 +151,8 @@ def test_symlinks_planted_at_temp_paths_are_never_followed(
     cache_file.parent.mkdir(parents=True, mode=0o700)
     for suffix in ("aaaaaaaa", "bbbbbbbb", "12345678"):
         (cache_file.parent / f".remote_config.json.{suffix}.tmp").symlink_to(victim)
+    # and one pointing nowhere: a link is removed whatever it points at
+    (cache_file.parent / ".remote_config.json.dangling.tmp").symlink_to(tmp_path / "nowhere")
     write_cache(
         cache_file,
         CachedConfig(payload={"k": "v"}, cached_at=dt.datetime.now(dt.UTC)),

@@ -146,6 +146,16 @@ def test_a_directory_at_the_metadata_path_refuses_the_write_and_keeps_the_cache(
     assert Path(f"{cache_file}.meta").is_dir()
 
 
+def test_a_pipelex_cache_with_a_time_without_zone_is_read_as_utc(cache_file: Path) -> None:
+    cache_file.parent.mkdir(parents=True)
+    cache_file.write_bytes(
+        b'{"schema_version": 1, "cached_at": "2026-11-20T08:00:00", "raw_config": {}}'
+    )
+    loaded = read_cache(cache_file)
+    assert loaded is not None
+    assert loaded.cached_at == dt.datetime(2026, 11, 20, 8, 0, tzinfo=dt.UTC)
+
+
 def test_a_cache_in_the_older_pipelex_core_envelope_still_loads(cache_file: Path) -> None:
     cache_file.parent.mkdir(parents=True)
     cache_file.write_text(json.dumps(envelope_of({"k": "v"})))
@@ -271,6 +281,19 @@ UNUSABLE = {
     "naive-time": (
         json.dumps(envelope_of({"k": "v"}, cached_at="2026-11-28T09:30:00")).encode(),
         "has no time zone",
+    ),
+    "not-a-time": (
+        json.dumps(envelope_of({"k": "v"}, cached_at="yesterday")).encode(),
+        "its cached_at 'yesterday' is not an ISO 8601 time",
+    ),
+    "neither-layout": (b'{"payload": {"k": "v"}}', "cache_schema_version None"),
+    "pipelex-form-time-not-a-string": (
+        b'{"schema_version": 1, "cached_at": 5, "raw_config": {}}',
+        "its cached_at is missing",
+    ),
+    "pipelex-form-time-not-a-time": (
+        b'{"schema_version": 1, "cached_at": "soon", "raw_config": {}}',
+        "its cached_at 'soon' is not an ISO 8601 time",
     ),
 }
 

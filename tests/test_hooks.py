@@ -137,6 +137,39 @@ def test_hook_store_config(gateway_settings: Callable[..., Settings]) -> None:
     assert all(w.category is RemoteConfigCacheWriteWarning for w in caught)
 
 
+def test_a_304_from_a_fetcher_that_names_no_url_is_stored_as_the_configured_url_s(
+    gateway_settings: Callable[..., Settings], home: Path, sample_payload: dict[str, Any]
+) -> None:
+    """A third-party fetcher may answer "not modified" without saying from where, over a cache
+    that says nothing of its URL either (Pipelex's): the cache is then the configured URL's."""
+    from tests.stored_cache import stored_cache
+
+    class NotModified:
+        @hookimpl
+        def fetch_config(self) -> FetchedConfig:
+            return FetchedConfig(payload={}, not_modified=True)
+
+    cache = home / "cache" / "remote_config.json"
+    cache.parent.mkdir(parents=True)
+    cache.write_text(
+        json.dumps(
+            {
+                "schema_version": 1,
+                "cached_at": "2026-11-20T08:00:00+00:00",
+                "raw_config": sample_payload,
+            }
+        )
+    )
+    settings = gateway_settings("https://config.example/remote.json")
+    runtime = setup(
+        needs_model_specs=True,
+        settings=settings,
+        plugins=Plugins.boot(extra_plugins=[NotModified()]),
+    )
+    assert runtime.source is RemoteConfigSource.FRESH
+    assert stored_cache(cache)["source_url"] == "https://config.example/remote.json"
+
+
 def test_hook_load_cached_config(
     gateway_settings: Callable[..., Settings], sample_payload: dict[str, Any]
 ) -> None:

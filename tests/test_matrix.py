@@ -559,3 +559,25 @@ def test_setup_s_warnings_point_at_the_code_that_called_setup(
     for kind, caught in kinds:
         assert [w.category for w in caught] == [kind]
         assert caught[0].filename == __file__, kind
+
+
+def test_an_empty_catalogue_over_a_cache_failing_the_schema_replaces_it(
+    server: ConfigServer,
+    make_settings: SettingsFactory,
+    cache_file: Path,
+    sample_payload: dict[str, Any],
+) -> None:
+    """A cache that fails the schema has no models worth keeping: the fresh (empty) catalogue
+    is cached over it, without the keep-the-cache warning."""
+    prime_cache(server, make_settings)
+    shared = json.loads(cache_file.read_bytes())
+    shared["raw_config"]["posthog"] = "broken"
+    cache_file.write_text(json.dumps(shared))
+    server.serve({**sample_payload, "backend_model_specs": {}}, etag='"empty"')
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        runtime = setup(
+            needs_model_specs=True, check_models=False, settings=make_settings(server.url)
+        )
+    assert runtime.source is RemoteConfigSource.FRESH
+    assert json.loads(cache_file.read_bytes())["raw_config"]["backend_model_specs"] == {}
