@@ -149,6 +149,13 @@ def test_a_304_from_a_fetcher_that_names_no_url_is_stored_as_the_configured_url_
         def fetch_config(self) -> FetchedConfig:
             return FetchedConfig(payload={}, not_modified=True)
 
+    told: list[str | None] = []
+
+    class Recorder:
+        @hookimpl
+        def store_config(self, fetched: FetchedConfig) -> None:
+            told.append(fetched.source_url)
+
     cache = home / "cache" / "remote_config.json"
     cache.parent.mkdir(parents=True)
     cache.write_text(
