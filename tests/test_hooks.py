@@ -171,9 +171,10 @@ def test_a_304_from_a_fetcher_that_names_no_url_is_stored_as_the_configured_url_
     runtime = setup(
         needs_model_specs=True,
         settings=settings,
-        plugins=Plugins.boot(extra_plugins=[NotModified()]),
+        plugins=Plugins.boot(extra_plugins=[NotModified(), Recorder()]),
     )
     assert runtime.source is RemoteConfigSource.FRESH
+    assert told == ["https://config.example/remote.json"]  # every store is told the URL
     assert stored_cache(cache)["source_url"] == "https://config.example/remote.json"
 
 
