@@ -192,9 +192,7 @@ def _pipelex_cache(envelope: dict[str, Any]) -> CachedConfig:
     payload = envelope["raw_config"]
     if not isinstance(payload, dict):
         raise CacheUnusableError("its raw_config is not a JSON object")
-    value = envelope["cached_at"]
-    if isinstance(value, str) and value.endswith("Z"):
-        value = value[:-1] + "+00:00"
+    value = envelope["cached_at"]  # Python 3.11's fromisoformat reads a "Z" suffix too
     try:
         cached_at = _timestamp(value)
     except CacheUnusableError:

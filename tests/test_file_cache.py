@@ -110,6 +110,18 @@ def test_after_pipelex_rewrites_the_file_it_reads_as_pipelex_s_without_our_etag(
     assert loaded.cached_at == dt.datetime(2026, 11, 28, 10, 0, 0, 123456, tzinfo=dt.UTC)
 
 
+def test_our_cache_file_reformatted_keeps_its_metadata(
+    settings: Settings, sample_payload: dict[str, Any], cache_file: Path
+) -> None:
+    """Pretty-printed by hand (same time, same payload): the hash is checked the slow way,
+    by re-serialising the payload, and the ETag comes back."""
+    store_config(fetched=FetchedConfig(sample_payload, etag='"e1"'), settings=settings)
+    cache_file.write_text(json.dumps(json.loads(cache_file.read_bytes()), indent=4))
+    loaded = read_cache(cache_file)
+    assert loaded is not None
+    assert (loaded.etag, loaded.written_by) == ('"e1"', "pipelex-core")
+
+
 def test_a_payload_changed_under_our_metadata_is_unusable_and_kept(
     settings: Settings, sample_payload: dict[str, Any], cache_file: Path
 ) -> None:
@@ -229,6 +241,9 @@ def test_the_written_payload_is_hashed_from_its_bytes_without_parsing(
     assert _written_payload_sha256(envelope, PAYLOAD_MARKER, _HEADER_KEYS) == expected
     indented = json.dumps(json.loads(shared), indent=2).encode()
     assert _written_payload_sha256(indented, SHARED_MARKER, _SHARED_HEADER_KEYS) is None
+    # the marker's first occurrence inside a nested value: the bytes before it do not parse
+    nested = b'{"raw_config": {"k": 1, "raw_config": 2}, "schema_version": 1, "cached_at": "x"}'
+    assert _written_payload_sha256(nested, SHARED_MARKER, _SHARED_HEADER_KEYS) is None
     assert _written_payload_sha256(shared + b"\n", SHARED_MARKER, _SHARED_HEADER_KEYS) is None
 
 
