@@ -69,7 +69,7 @@ class _CacheState:
 
 
 def obtain_remote_config(
-    plugins: Plugins, settings: Settings, *, require_fresh: bool = False
+    plugins: Plugins, settings: Settings, *, require_fresh: bool
 ) -> Obtained:
     """Fetch and validate the remote config, falling back to the cache where allowed."""
     url = settings.remote_config_url
