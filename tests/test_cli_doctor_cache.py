@@ -483,3 +483,29 @@ def test_both_tools_online_in_turn_keep_each_other_s_offline_fallback(
     shown = cli.agent("cache", "show", PIPELEX_GATEWAY="1").envelope["result"]["cache"]
     assert shown["etag"] == '"sample-v1"'
     assert "written_by" not in shown
+
+
+def test_cache_refresh_of_an_empty_catalogue_over_a_good_cache_is_not_a_refresh(
+    cli: Cli, server: ConfigServer, cache_file: Path, sample_payload: dict[str, Any]
+) -> None:
+    """The good cache is kept for offline runs, so the refresh did not happen: not ok."""
+    prime(cli, server)
+    before = cache_file.read_bytes()
+    server.serve({**sample_payload, "backend_model_specs": {}})
+    completed = cli.agent("cache", "refresh", PIPELEX_GATEWAY="1")
+    assert completed.code == 3
+    assert completed.envelope["error"]["type"] == "CacheNotRefreshedError"
+    assert completed.envelope["result"]["stored"] is False
+    assert cache_file.read_bytes() == before
+
+
+@pytest.mark.parametrize("offline", [True, False], ids=["offline", "online-but-down"])
+def test_a_refused_refresh_hint_says_unset_offline_only_when_it_is_set(
+    cli: Cli, server: ConfigServer, offline: bool
+) -> None:
+    prime(cli, server)
+    env = {"PIPELEX_OFFLINE": "1"} if offline else {"PIPELEX_REMOTE_CONFIG_URL": closed_port_url()}
+    completed = cli.agent("cache", "refresh", PIPELEX_GATEWAY="1", **env)
+    assert completed.code == 3
+    hint = completed.envelope["error"]["hint"]
+    assert hint.endswith(" (unset PIPELEX_OFFLINE).") is offline, hint

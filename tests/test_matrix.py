@@ -539,8 +539,14 @@ def test_setup_s_warnings_point_at_the_code_that_called_setup(
     def warned(settings: Settings) -> list[warnings.WarningMessage]:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            setup(needs_model_specs=True, check_models=False, settings=settings)
+            setup(needs_model_specs=True, check_models=False, settings=settings)  # the line
         return caught
+
+    call_line = next(
+        number
+        for number, text in enumerate(Path(__file__).read_text().splitlines(), start=1)
+        if text.endswith("settings=settings)  # the line")
+    )
 
     prime_cache(server, make_settings)
     server.serve({**sample_payload, "backend_model_specs": {}})
@@ -558,7 +564,7 @@ def test_setup_s_warnings_point_at_the_code_that_called_setup(
     ]
     for kind, caught in kinds:
         assert [w.category for w in caught] == [kind]
-        assert caught[0].filename == __file__, kind
+        assert (caught[0].filename, caught[0].lineno) == (__file__, call_line), kind
 
 
 def test_an_empty_catalogue_over_a_cache_failing_the_schema_replaces_it(
