@@ -178,6 +178,24 @@ def test_a_304_from_a_fetcher_that_names_no_url_is_stored_as_the_configured_url_
     assert stored_cache(cache)["source_url"] == "https://config.example/remote.json"
 
 
+def test_a_304_without_an_etag_keeps_the_cached_one(
+    gateway_settings: Callable[..., Settings], home: Path, server: ConfigServer
+) -> None:
+    from tests.stored_cache import stored_cache
+
+    setup(needs_model_specs=True, settings=gateway_settings())  # cached with '"sample-v1"'
+
+    class NotModified:
+        @hookimpl
+        def fetch_config(self) -> FetchedConfig:
+            return FetchedConfig(payload={}, not_modified=True)  # and no ETag of its own
+
+    plugins = Plugins.boot(extra_plugins=[NotModified()])
+    runtime = setup(needs_model_specs=True, settings=gateway_settings(), plugins=plugins)
+    assert runtime.source is RemoteConfigSource.FRESH
+    assert stored_cache(home / "cache" / "remote_config.json")["etag"] == '"sample-v1"'
+
+
 def test_hook_load_cached_config(
     gateway_settings: Callable[..., Settings], sample_payload: dict[str, Any]
 ) -> None:
