@@ -65,6 +65,7 @@ def test_the_cache_file_is_in_the_form_pipelex_reads_exactly(
     settings: Settings, sample_payload: dict[str, Any], cache_file: Path
 ) -> None:
     """Pipelex 0.50-0.72 refuse any key but these three: the metadata goes beside the file."""
+    sample_payload["aws_region"] = "eu-west-3 (Paris, café)"  # the hash covers UTF-8 bytes
     store_config(fetched=FetchedConfig(sample_payload, etag='"e1"'), settings=settings)
     shared = json.loads(cache_file.read_bytes())
     assert list(shared) == ["schema_version", "cached_at", "raw_config"]
@@ -197,8 +198,9 @@ def test_clear_refuses_a_directory_at_the_cache_path_and_keeps_it(
     from pipelex_file_cache import clear_cached_config
 
     (cache_file / "inside").mkdir(parents=True)
-    with pytest.raises(CacheWriteError, match=r"Could not remove the cache .*: Is a directory"):
+    with pytest.raises(CacheWriteError) as raised:
         clear_cached_config(settings=settings)
+    assert raised.value.message == f"Could not remove the cache {cache_file}: Is a directory."
     assert (cache_file / "inside").is_dir()
 
 
@@ -302,6 +304,14 @@ UNUSABLE = {
         "its cached_at 'yesterday' is not an ISO 8601 time",
     ),
     "neither-layout": (b'{"payload": {"k": "v"}}', "cache_schema_version None"),
+    "etag-not-a-string": (
+        json.dumps(envelope_of({"k": "v"}, etag=5)).encode(),
+        "its etag or source_url is not a string",
+    ),
+    "source-url-not-a-string": (
+        json.dumps(envelope_of({"k": "v"}, source_url=["x"])).encode(),
+        "its etag or source_url is not a string",
+    ),
     "pipelex-form-time-not-a-string": (
         b'{"schema_version": 1, "cached_at": 5, "raw_config": {}}',
         "its cached_at is missing",
@@ -380,8 +390,9 @@ def test_a_write_failing_midway_keeps_the_old_file_and_leaves_no_temp(
         timeout=60,
     )
     assert completed.returncode == 0, completed.stderr
-    assert "the previous cache is intact" in completed.stdout
-    assert "File too large" in completed.stdout
+    assert completed.stdout == (
+        f"Could not write the cache {cache_file}: File too large; the previous cache is intact.\n"
+    )
     assert cache_file.read_bytes() == before
     assert sorted(p.name for p in cache_file.parent.iterdir()) == [
         "remote_config.json",
@@ -535,3 +546,56 @@ def test_a_tampered_payload_fails_the_fast_hash_and_the_slow_one(
     cache_file.write_bytes(tampered)
     with pytest.raises(CacheUnusableError, match="does not match"):
         read_cache(cache_file)
+
+
+def test_a_cache_over_its_bound_is_unusable_and_one_at_it_loads(cache_file: Path) -> None:
+    """64 MiB, the documented bound: the file at the bound loads, one byte more does not."""
+    bound = 64 * 1024 * 1024
+    head = b'{"schema_version": 1, "cached_at": "2026-11-20T08:00:00+00:00", "raw_config": {}}'
+    cache_file.parent.mkdir(parents=True)
+    cache_file.write_bytes(head + b" " * (bound - len(head)))  # JSON allows trailing blanks
+    assert read_cache(cache_file) is not None
+    cache_file.write_bytes(head + b" " * (bound + 1 - len(head)))
+    with pytest.raises(CacheUnusableError, match="larger than"):
+        read_cache(cache_file)
+
+
+def test_a_symlink_at_the_metadata_path_is_not_followed(
+    settings: Settings, sample_payload: dict[str, Any], cache_file: Path, tmp_path: Path
+) -> None:
+    store_config(fetched=FetchedConfig(sample_payload, etag='"e1"'), settings=settings)
+    meta = Path(f"{cache_file}.meta")
+    planted = tmp_path / "planted.meta"
+    planted.write_bytes(meta.read_bytes())
+    meta.unlink()
+    meta.symlink_to(planted)
+    loaded = read_cache(cache_file)
+    assert loaded is not None
+    assert loaded.etag is None  # the metadata is ignored, never read through the link
+
+
+def test_clear_creates_its_lock_private_and_gives_up_on_a_held_lock(
+    settings: Settings, cache_file: Path
+) -> None:
+    from pipelex_file_cache import clear_cached_config
+
+    cache_file.parent.mkdir(parents=True, mode=0o700)
+    cache_file.write_bytes(b'{"schema_version": 1, "cached_at": "x", "raw_config": {}}')
+    assert clear_cached_config(settings=settings) == str(cache_file)
+    assert stat.S_IMODE(Path(f"{cache_file}.lock").stat().st_mode) == 0o600
+    cache_file.write_bytes(b"{}")
+    held = pytest.raises(CacheWriteError, match=r"held the cache lock .*; nothing was removed")
+    with lock_held_by_another_process(cache_file), held:
+        clear_cached_config(settings=settings)
+    assert cache_file.read_bytes() == b"{}"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="making a device node needs root (CAP_MKNOD)")
+def test_a_device_at_the_cache_path_is_named_and_left_alone(
+    settings: Settings, cache_file: Path
+) -> None:
+    cache_file.parent.mkdir(parents=True, mode=0o700)
+    os.mknod(cache_file, stat.S_IFCHR | 0o600, os.makedev(1, 3))  # what /dev/null is
+    with pytest.raises(CacheWriteError, match="a device is there, and it is left as it is"):
+        store_config(fetched=FetchedConfig({"k": "v"}), settings=settings)
+    assert stat.S_ISCHR(os.lstat(cache_file).st_mode)
