@@ -44,7 +44,10 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
         ["tests/test_http_fetcher.py", "tests/test_fetch_failures_named.py"],
     ),
     "telemetry": (["plugins/pipelex_telemetry/__init__.py"], ["tests/test_telemetry.py"]),
-    "bundle-refs": (["pipelex_core/bundles/refs.py"], ["tests/test_conformance.py"]),
+    "bundle-refs": (
+        ["pipelex_core/bundles/refs.py"],
+        ["tests/test_concept_refs.py", "tests/test_conformance.py"],
+    ),
 }
 
 _KEPT_COMPARISONS = (
