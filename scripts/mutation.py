@@ -41,7 +41,11 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
     ),
     "fetcher": (
         ["plugins/pipelex_http_fetcher/retry.py"],
-        ["tests/test_http_fetcher.py", "tests/test_fetch_failures_named.py"],
+        [
+            "tests/test_matrix.py",
+            "tests/test_http_fetcher.py",
+            "tests/test_fetch_failures_named.py",
+        ],
     ),
     "telemetry": (["plugins/pipelex_telemetry/__init__.py"], ["tests/test_telemetry.py"]),
     "bundle-refs": (
