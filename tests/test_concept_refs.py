@@ -42,6 +42,7 @@ INVALID = {
     "Text??": ("optional_marker_invalid", "at most one presence marker"),
     "Text!?": ("optional_marker_invalid", "at most one presence marker"),
     "Text x": ("concept_reference_invalid", "'Text x' is not a concept reference"),
+    "9Text": ("concept_reference_invalid", "'9Text' is not a concept reference"),
     "my_concept": (
         "concept_reference_invalid",
         "'my_concept' is not a concept code (PascalCase, e.g. 'MyConcept')",
