@@ -588,3 +588,56 @@ def test_an_empty_catalogue_over_a_cache_failing_the_schema_replaces_it(
         )
     assert runtime.source is RemoteConfigSource.FRESH
     assert json.loads(cache_file.read_bytes())["raw_config"]["backend_model_specs"] == {}
+
+
+@pytest.mark.parametrize(
+    ("status", "retried"),
+    [(429, True), (500, True), (599, True), (428, False), (499, False), (600, False)],
+)
+def test_row_12_which_statuses_are_retried(
+    status: int, retried: bool, server: ConfigServer, make_settings: SettingsFactory
+) -> None:
+    """429 and every 5xx, no Retry-After needed; any other failure status is final."""
+    server.enqueue(Reply(status=status))
+    if retried:
+        runtime = setup(needs_model_specs=True, settings=make_settings(server.url))
+        assert runtime.source is RemoteConfigSource.FRESH
+        assert len(server.requests) == 2
+    else:
+        with pytest.raises(RemoteConfigUnavailableError, match=f"HTTP {status}"):
+            setup(needs_model_specs=True, settings=make_settings(server.url))
+        assert len(server.requests) == 1
+
+
+def test_row_12_retries_back_off_exponentially(
+    server: ConfigServer, make_settings: SettingsFactory
+) -> None:
+    """0.05 s doubling from the second retry: lower bounds only (a wait can only be longer)."""
+    server.enqueue(*[Reply(status=500)] * 3)
+    setup(needs_model_specs=True, settings=make_settings(server.url))
+    at = [request.at for request in server.requests]
+    assert len(at) == 4
+    assert at[2] - at[1] >= 0.1
+    assert at[3] - at[2] >= 0.2
+
+
+def test_row_12_retry_after_beyond_the_deadline_is_not_slept_without_a_cache(
+    server: ConfigServer, make_settings: SettingsFactory
+) -> None:
+    """The 503 is the answer at once (not a wait of 120 s cut off by the deadline)."""
+    server.enqueue(Reply(status=503, headers={"Retry-After": "120"}))
+    with pytest.raises(RemoteConfigUnavailableError) as raised:
+        setup(needs_model_specs=True, settings=make_settings(server.url))
+    assert "the server answered HTTP 503 Service Unavailable" in raised.value.message
+    assert len(server.requests) == 1
+
+
+def test_the_retry_policy_fails_fast_on_connections_only_with_a_fallback() -> None:
+    """With a cache to fall back on, a refused connection is final; without one, it is
+    retried like a failed read. Redirects are followed by the fetcher, never retried."""
+    from pipelex_http_fetcher.retry import DeadlineRetry
+
+    hurried = DeadlineRetry.for_fetch(deadline=0.0, fail_fast=True)
+    patient = DeadlineRetry.for_fetch(deadline=0.0, fail_fast=False)
+    assert (hurried.connect, patient.connect) == (0, 4)
+    assert (hurried.read, hurried.status, hurried.other, hurried.redirect) == (4, 4, 0, 0)
