@@ -246,6 +246,13 @@ def test_the_written_payload_is_hashed_from_its_bytes_without_parsing(
     # the marker's first occurrence inside a nested value: the bytes before it do not parse
     nested = b'{"raw_config": {"k": 1, "raw_config": 2}, "schema_version": 1, "cached_at": "x"}'
     assert _written_payload_sha256(nested, SHARED_MARKER, _SHARED_HEADER_KEYS) is None
+    # our keys in another order: the bytes before the marker parse, but as another header
+    shared_dict = json.loads(shared)
+    reordered = json.dumps(
+        {"cached_at": shared_dict["cached_at"], "raw_config": sample_payload, "schema_version": 1}
+    ).encode()
+    assert SHARED_MARKER in reordered
+    assert _written_payload_sha256(reordered, SHARED_MARKER, _SHARED_HEADER_KEYS) is None
     assert _written_payload_sha256(shared + b"\n", SHARED_MARKER, _SHARED_HEADER_KEYS) is None
 
 
