@@ -68,9 +68,7 @@ class _CacheState:
         return "absent" if self.cached is None else "usable"
 
 
-def obtain_remote_config(
-    plugins: Plugins, settings: Settings, *, require_fresh: bool
-) -> Obtained:
+def obtain_remote_config(plugins: Plugins, settings: Settings, *, require_fresh: bool) -> Obtained:
     """Fetch and validate the remote config, falling back to the cache where allowed."""
     url = settings.remote_config_url
     check_url_allowed(url)
