@@ -1,4 +1,4 @@
-"""The behaviour matrix through the installed commands, in both faces (SPEC §6, §9)."""
+"""The behaviour matrix through the installed commands, in both faces (docs/behaviour.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Routing (SPEC §8) through the installed command: which backend serves each handle."""
+"""Routing (README, "Configuration") through the installed command: who serves each handle."""
 
 from __future__ import annotations
 
@@ -108,7 +108,7 @@ def test_doctor_names_a_route_to_a_backend_that_is_not_defined(cli: Cli, tmp_pat
     entry = next(f for f in report["config_files"] if f["file"] == "routing.toml")
     assert entry["valid"] is False
     assert entry["error"] == message
-    # at run time the route is ignored, as a route to a disabled backend is (SPEC §8)
+    # at run time the route is ignored, as a route to a disabled backend is
     validated = cli.agent("validate", bundle(tmp_path, "gpt-5.6-terra"))
     assert validated.code == 0
     assert models_of(validated) == [("gpt-5.6-terra", "openai")]

@@ -1,4 +1,4 @@
-"""The built-in file cache: the §5 envelope, atomic writes, unusable caches, locks, modes."""
+"""The built-in file cache: its two files, atomic writes, unusable caches, locks, modes."""
 
 from __future__ import annotations
 

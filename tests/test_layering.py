@@ -1,4 +1,4 @@
-"""The layering promises of SPEC §2, checked on a fresh interpreter."""
+"""The layering promises (docs/architecture.md), checked on a fresh interpreter."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The behaviour matrix of SPEC §6, rows 1-8, 11 and 12, through ``setup()``.
+"""The behaviour matrix (docs/behaviour.md), rows 1-8, 11 and 12, through ``setup()``.
 
 Each test is named after its row; each runs against a real loopback server and a real home.
 """

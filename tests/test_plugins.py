@@ -365,7 +365,7 @@ CRASHING_COMMAND = (
 
 
 def test_an_unexpected_failure_is_exit_4_in_both_faces(tmp_path: Path) -> None:
-    """SPEC §9's exit 4: a bug (here a plugin command's KeyError) is reported, not a crash."""
+    """Exit 4 (see the README's exit codes): a bug, here a plugin's KeyError, is reported."""
     from tests.cli_runner import BIN, REPO
 
     install_fake_distribution(tmp_path, CRASHING_COMMAND)

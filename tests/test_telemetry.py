@@ -1,4 +1,4 @@
-"""Telemetry gating and capture (SPEC §10) against a real loopback endpoint."""
+"""Telemetry gating and capture (docs/behaviour.md) against a real loopback endpoint."""
 
 from __future__ import annotations
 

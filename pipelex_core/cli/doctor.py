@@ -189,7 +189,7 @@ def _routes_to_undefined_backends(
     routing: Routing, settings: Settings, entry: dict[str, Any], problems: list[str]
 ) -> None:
     """A route to a backend that ``backends.toml`` does not define is ignored at run time, like
-    one to a disabled backend (SPEC §8); doctor names it, because it is almost always a typo."""
+    one to a disabled backend; doctor names it, because it is almost always a typo."""
     defined = {backend.name for backend in settings.byok_backends} | {GATEWAY_BACKEND}
     found = [
         f"{routing.path}: route {pattern!r} names backend {backend!r}, "

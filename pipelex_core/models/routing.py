@@ -1,4 +1,4 @@
-"""Which backend serves each model handle (SPEC §8), from ``routing.toml``'s ``[routes]``."""
+"""Which backend serves each model handle, from ``routing.toml``'s ``[routes]``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Telemetry gating and capture: the rule of SPEC §10 lives here, not in the core.
+"""Telemetry gating and capture: the rule (docs/behaviour.md) lives here, not in the core.
 
 On only when the Gateway is enabled, the run needs inference, the remote config is fresh,
 and neither ``DO_NOT_TRACK`` nor ``PIPELEX_TELEMETRY=0`` is set. Stale specs imply stale
