@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     )
     from pipelex_core.cli.face import CliState, Outcome, remote_config_field, run_command
     from pipelex_core.file_read import UnreadableFileError, read_regular_file
+    from pipelex_core.identity import pipelex_core_version, user_agent
     from pipelex_core.obtain import RemoteConfigCacheWriteWarning, RemoteConfigEmptyCatalogueWarning
     from pipelex_core.output_path import write_output
     from pipelex_core.plugins import (
@@ -98,6 +99,8 @@ _LAZY = {
     "check_url_allowed": "pipelex_core.url_policy",
     "is_loopback_host": "pipelex_core.url_policy",
     "redact_text": "pipelex_core.url_policy",
+    "pipelex_core_version": "pipelex_core.identity",
+    "user_agent": "pipelex_core.identity",
     "redact_url": "pipelex_core.url_policy",
 }
 
@@ -157,12 +160,14 @@ __all__ = [
     "hookimpl",
     "is_loopback_host",
     "payload_sha256",
+    "pipelex_core_version",
     "read_regular_file",
     "redact_text",
     "redact_url",
     "remote_config_field",
     "run_command",
     "setup",
+    "user_agent",
     "write_atomically",
     "write_output",
 ]

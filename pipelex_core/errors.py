@@ -115,8 +115,11 @@ class RemoteConfigUnavailableError(PipelexError):
         cache_path: Path | None,
         cache_error: CacheUnusableError | None = None,
         cache_refused: bool = False,
+        retryable: bool = True,
     ) -> None:
         super().__init__(message, hint)
+        #: Whether the same call may succeed later: not while PIPELEX_OFFLINE forbids the fetch.
+        self.retryable = retryable
         self.url = url
         self.fetch_error = fetch_error
         self.cache_state = cache_state

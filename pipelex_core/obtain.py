@@ -195,6 +195,7 @@ def _fall_back(
             cache_path=settings.cache_path,
             cache_error=cache.error,
             cache_refused=refused,
+            retryable=not settings.offline,
         )
     config, state = _validated(cache, settings)
     if config is None or state.cached is None:
@@ -207,6 +208,7 @@ def _fall_back(
             cache_state=state.label,
             cache_path=settings.cache_path,
             cache_error=state.error,
+            retryable=not settings.offline,
         )
     cached_from = state.cached.source_url
     other_url = cached_from is not None and cached_from != url

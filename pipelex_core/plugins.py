@@ -43,13 +43,6 @@ def installed_plugin_names() -> list[str]:
     return sorted(set(names))
 
 
-def _version() -> str | None:
-    try:
-        return importlib.metadata.version("pipelex-core")
-    except importlib.metadata.PackageNotFoundError:
-        return None
-
-
 _T = TypeVar("_T")
 
 
@@ -121,7 +114,9 @@ class Plugins:
         """Name, distribution and version of each plugin. Reading distribution metadata
         costs milliseconds a package, so it happens only when asked (``plugins``, ``doctor``,
         an error), never on the path of an ordinary run."""
-        infos = [PluginInfo(BUILTIN_MEMBERSHIP, "pipelex-core", _version())]
+        from pipelex_core.identity import pipelex_core_version
+
+        infos = [PluginInfo(BUILTIN_MEMBERSHIP, "pipelex-core", pipelex_core_version())]
         for name, dist in self._sources:
             infos.append(
                 PluginInfo(name, dist.name if dist else None, dist.version if dist else None)

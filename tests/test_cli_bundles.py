@@ -293,7 +293,6 @@ def test_debug_shows_the_traceback(cli: Cli) -> None:
     [
         (("--help",), "help", "Usage: pipelex [OPTIONS] COMMAND"),
         (("validate", "--help"), "help", "Usage: pipelex validate [OPTIONS] PATHS..."),
-        (("--version",), "version", "pipelex, version "),
     ],
 )
 def test_help_and_version_are_one_json_object_in_the_agent_face(
@@ -307,6 +306,55 @@ def test_help_and_version_are_one_json_object_in_the_agent_face(
     assert fragment in envelope["result"][key]
     human = cli.run(*args)
     assert fragment in human.stdout
+
+
+def test_the_version_is_data_in_the_agent_face_and_a_sentence_for_people(cli: Cli) -> None:
+    import importlib.metadata
+    import platform
+
+    completed = cli.agent("--version")
+    assert completed.code == 0
+    assert completed.envelope["command"] == "version"
+    assert completed.envelope["result"] == {
+        "version": importlib.metadata.version("pipelex-core"),
+        "python": platform.python_version(),
+        "platform": f"{platform.system()}-{platform.machine()}",
+    }
+    human = cli.run("--version")
+    assert human.stdout == f"pipelex, version {importlib.metadata.version('pipelex-core')}\n"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--json", "validate", "BUNDLE"),
+        ("validate", "--json", "BUNDLE"),
+        ("validate", "BUNDLE", "--json"),
+    ],
+)
+def test_json_is_accepted_anywhere_before_a_double_dash(cli: Cli, args: tuple[str, ...]) -> None:
+    bundle = str(EXAMPLES / "bundles" / "summarize.mthds")
+    completed = cli.run(*[bundle if arg == "BUNDLE" else arg for arg in args])
+    assert completed.code == 0, completed.stderr
+    assert json.loads(completed.stdout)["command"] == "validate"
+
+
+@pytest.mark.parametrize(
+    ("args", "command"),
+    [
+        (("cache", "show", "--nope"), "cache show"),
+        (("cache", "export"), "cache export"),
+        (("cache",), "cache"),
+        (("validate",), "validate"),
+        (("no-such-command",), "no-such-command"),
+    ],
+)
+def test_a_usage_error_names_the_command_as_its_success_would(
+    cli: Cli, args: tuple[str, ...], command: str
+) -> None:
+    completed = cli.agent(*args)
+    assert completed.code == 2
+    assert completed.envelope["command"] == command
 
 
 ANNOUNCE_INPUTS = EXAMPLES / "bundles" / "train_announcement.inputs.json"

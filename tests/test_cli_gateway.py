@@ -124,6 +124,15 @@ def test_row_3_outage_in_both_faces(gateway_cli: Cli) -> None:
     assert "Gateway catalogue cached at" in human.stdout
 
 
+@pytest.mark.parametrize("command", [("validate", BUNDLE), ("cache", "refresh")])
+def test_offline_with_no_cache_is_not_retryable(cli: Cli, command: tuple[str, ...]) -> None:
+    """Retrying cannot help while PIPELEX_OFFLINE forbids the fetch: ``retryable`` is false."""
+    completed = cli.agent(*command, PIPELEX_GATEWAY="1", PIPELEX_OFFLINE="1")
+    assert completed.code == 3
+    assert completed.envelope["error"]["type"] == "RemoteConfigUnavailableError"
+    assert completed.envelope["error"]["retryable"] is False
+
+
 def test_row_4_cold_outage(cli: Cli) -> None:
     cli.env.update(PIPELEX_GATEWAY="1", PIPELEX_REMOTE_CONFIG_URL=closed_port_url())
     completed = cli.agent("validate", BUNDLE)

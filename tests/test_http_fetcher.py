@@ -364,3 +364,21 @@ def test_offline_fallback_never_imports_the_http_stack(
         assert "requests" in result["http_stack"]  # with a proxy only the real fetch can tell
     else:
         assert result["http_stack"] == []
+
+
+def test_requests_say_which_release_python_and_platform_sent_them(
+    server: ConfigServer, make_settings: SettingsFactory
+) -> None:
+    import platform
+    import re
+
+    from pipelex_core import pipelex_core_version
+
+    setup(needs_model_specs=True, settings=make_settings(server.url))
+    agent = server.requests[0].headers["User-Agent"]
+    python = ".".join(platform.python_version_tuple()[:2])
+    assert (
+        agent
+        == f"pipelex-core/{pipelex_core_version()} python/{python} {platform.system().lower()}"
+    )
+    assert re.fullmatch(r"pipelex-core/\d+\.\d+\.\d+\S* python/3\.\d+ [a-z]+", agent)

@@ -53,6 +53,9 @@ def test_an_inference_run_on_fresh_data_sends_one_capture_event(
     assert request.method == "POST"
     assert request.path == "/capture/"
     assert request.headers["Content-Type"] == "application/json"
+    from pipelex_core import user_agent
+
+    assert request.headers["User-Agent"] == user_agent()
     event = request.json()
     assert set(event) == {"api_key", "event", "distinct_id", "properties", "timestamp"}
     assert event["api_key"] == "phc_sample_not_a_real_key"

@@ -36,9 +36,17 @@ for module in (init, bundle_commands, doctor, cache_commands, catalogue_commands
     module.register(cli)
 
 
+#: Options of the root group that may also be written after the command
+#: (``pipelex validate --json FILE``), as agents and people do write them.
+ANYWHERE_FLAGS = ("--json", "--debug")
+
+
 def main(argv: Sequence[str] | None = None, *, agent: bool = False) -> None:
-    args = list(sys.argv[1:] if argv is None else argv)
-    state = CliState(json=agent or "--json" in args, debug="--debug" in args)
+    given = list(sys.argv[1:] if argv is None else argv)
+    options, rest = _split_at_double_dash(given)
+    flags = [flag for flag in ANYWHERE_FLAGS if flag in options]
+    args = flags + [arg for arg in options if arg not in flags] + rest
+    state = CliState(json=agent or "--json" in flags, debug="--debug" in flags)
     try:
         state.plugins = Plugins.boot(disabled=disabled_plugins_from_env(os.environ))
         state.plugins.register_commands(cli=cli)
@@ -67,10 +75,45 @@ def _text_in_envelope(state: CliState, args: Sequence[str]) -> int:
             cli.main(args, prog_name="pipelex", standalone_mode=False, obj=state)
         except click.UsageError as exc:
             return emit(state, _command_of(args), error=exc)
-    key = "version" if "--version" in args else "help"
-    return emit(state, _command_of(args) or key, outcome=Outcome(result={key: buffer.getvalue()}))
+    if "--version" in args:
+        return emit(state, _command_of(args) or "version", outcome=Outcome(result=_version()))
+    return emit(
+        state, _command_of(args) or "help", outcome=Outcome(result={"help": buffer.getvalue()})
+    )
+
+
+def _version() -> dict[str, str]:
+    """The version as data, not click's sentence: ``{"version": "0.1.0", "python": …}``."""
+    import platform
+
+    from pipelex_core.identity import pipelex_core_version
+
+    return {
+        "version": pipelex_core_version(),
+        "python": platform.python_version(),
+        "platform": f"{platform.system()}-{platform.machine()}",
+    }
+
+
+def _split_at_double_dash(args: list[str]) -> tuple[list[str], list[str]]:
+    """The arguments before ``--`` (where options are read) and from it on (kept as given)."""
+    if "--" not in args:
+        return args, []
+    index = args.index("--")
+    return args[:index], args[index:]
 
 
 def _command_of(args: Sequence[str]) -> str | None:
+    """The command's full name (``cache show``), the same string its success would report,
+    as far as the words name commands; None when no word does."""
     words = [a for a in args if not a.startswith("-")]
+    names: list[str] = []
+    group: click.Command = cli
+    for word in words:
+        if not isinstance(group, click.Group) or word not in group.commands:
+            break
+        names.append(word)
+        group = group.commands[word]
+    if names:
+        return " ".join(names)
     return words[0] if words else None

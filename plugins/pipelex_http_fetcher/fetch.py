@@ -29,6 +29,7 @@ from pipelex_core import (
     Settings,
     check_url_allowed,
     redact_url,
+    user_agent,
 )
 from pipelex_http_fetcher.environment import check_ca_bundle_variables
 from pipelex_http_fetcher.failures import (
@@ -44,7 +45,6 @@ from pipelex_http_fetcher.retry import DeadlineRetry
 MAX_PAYLOAD_BYTES = 16 * 1024 * 1024
 MAX_REDIRECTS = 5
 CHUNK_SIZE = 64 * 1024
-USER_AGENT = "pipelex-core remote-config fetcher"
 BROKEN_REDIRECT_HINT = "The server's redirect is broken: retry later, or tell whoever runs it."
 
 
@@ -91,7 +91,7 @@ def fetch(
 def _fetch(url: str, *, etag: str | None, deadline: float, fail_fast: bool) -> FetchedConfig:
     safe_url = redact_url(url)
     with _session(deadline, fail_fast=fail_fast) as session:
-        headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+        headers = {"Accept": "application/json", "User-Agent": user_agent()}
         if etag:
             headers["If-None-Match"] = etag
         current = url

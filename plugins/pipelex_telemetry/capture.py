@@ -14,11 +14,16 @@ import platform
 import threading
 import urllib.request
 import uuid
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from pipelex_core import Runtime, check_url_allowed, write_atomically
+from pipelex_core import (
+    Runtime,
+    check_url_allowed,
+    pipelex_core_version,
+    user_agent,
+    write_atomically,
+)
 
 #: Each POST gives up after this long.
 SEND_TIMEOUT = 2.0
@@ -38,7 +43,7 @@ def send_setup_event(runtime: Runtime) -> None:
         return
     properties = {
         "$lib": "pipelex-core",
-        "pipelex_core_version": _version(),
+        "pipelex_core_version": pipelex_core_version(),
         "python_version": platform.python_version(),
         "os": platform.system(),
         "remote_config_source": runtime.source.value if runtime.source else None,
@@ -108,9 +113,8 @@ def anonymous_id(home: Path) -> str:
 
 
 def _post(url: str, body: bytes) -> None:
-    request = urllib.request.Request(
-        url, data=body, method="POST", headers={"Content-Type": "application/json"}
-    )
+    headers = {"Content-Type": "application/json", "User-Agent": user_agent()}
+    request = urllib.request.Request(url, data=body, method="POST", headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=SEND_TIMEOUT) as response:
             response.read(1024)
@@ -123,10 +127,3 @@ def _register_exit_flush() -> None:
     if not _registered:
         atexit.register(flush)
         _registered = True
-
-
-def _version() -> str:
-    try:
-        return metadata.version("pipelex-core")
-    except metadata.PackageNotFoundError:
-        return "unknown"
