@@ -344,13 +344,14 @@ def test_json_is_accepted_anywhere_before_a_double_dash(cli: Cli, args: tuple[st
     [
         (("cache", "show", "--nope"), "cache show"),
         (("cache", "export"), "cache export"),
-        (("cache",), "cache"),
+        (("cache",), "cache"),  # a group without its command: a usage error, any click version
+        ((), None),
         (("validate",), "validate"),
         (("no-such-command",), "no-such-command"),
     ],
 )
 def test_a_usage_error_names_the_command_as_its_success_would(
-    cli: Cli, args: tuple[str, ...], command: str
+    cli: Cli, args: tuple[str, ...], command: str | None
 ) -> None:
     completed = cli.agent(*args)
     assert completed.code == 2

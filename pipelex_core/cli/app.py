@@ -21,7 +21,7 @@ from pipelex_core.plugins import Plugins
 from pipelex_core.settings import disabled_plugins_from_env
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, no_args_is_help=False)
 @click.option("--json", "json_mode", is_flag=True, help="Print one JSON object (agent mode).")
 @click.option("--debug", is_flag=True, help="Show tracebacks for failures.")
 @click.version_option(package_name="pipelex-core", prog_name="pipelex")

@@ -23,7 +23,7 @@ def register(cli: click.Group) -> None:
     cli.add_command(cache)
 
 
-@click.group()
+@click.group(no_args_is_help=False)
 def cache() -> None:
     """Inspect and manage the remote-config cache."""
 

@@ -21,7 +21,7 @@ class DocDriftError(PipelexError):
     is_verdict = True
 
 
-@click.group()
+@click.group(no_args_is_help=False)
 def dev() -> None:
     """Developer tools: regenerate committed files from the fresh Gateway catalogue."""
 
