@@ -108,3 +108,60 @@ def test_an_abort_at_the_prompt_is_an_abort_and_writes_nothing(
     assert b"Traceback" not in shown
     assert not (home / "backends.toml").exists()
     assert not (home / "pipelex_service.toml").exists()
+
+
+def on_a_terminal(home: Path, args: list[str], **env: str) -> bytes:
+    """What a command writes to a real pseudo-terminal (stdout and stderr both on it)."""
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [str(BIN / "pipelex"), *args],
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        env={"PATH": str(BIN), "PIPELEX_HOME": str(home), "HOME": str(home.parent), **env},
+        cwd=REPO,
+    )
+    os.close(terminal)
+    try:
+        return read_rest(controller)
+    finally:
+        os.close(controller)
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=60)
+
+
+RED = b"\x1b[31m"
+
+
+@pytest.mark.parametrize(
+    ("env", "coloured"),
+    [({}, True), ({"NO_COLOR": "1"}, False), ({"TERM": "dumb"}, False)],
+    ids=["default", "NO_COLOR", "TERM=dumb"],
+)
+def test_colour_on_a_terminal_follows_the_conventions(
+    home: Path, env: dict[str, str], coloured: bool
+) -> None:
+    shown = on_a_terminal(home, ["validate", str(home / "missing.mthds")], **env)
+    assert b"Error:" in shown
+    assert (RED in shown) is coloured, shown
+
+
+@pytest.mark.parametrize(
+    ("env", "coloured"),
+    [({}, False), ({"FORCE_COLOR": "1"}, True), ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, False)],
+    ids=["default", "FORCE_COLOR", "NO_COLOR-wins"],
+)
+def test_colour_in_a_pipe_follows_the_conventions(
+    home: Path, env: dict[str, str], coloured: bool
+) -> None:
+    completed = subprocess.run(
+        [str(BIN / "pipelex"), "validate", str(home / "missing.mthds")],
+        capture_output=True,
+        env={"PATH": str(BIN), "PIPELEX_HOME": str(home), "HOME": str(home.parent), **env},
+        cwd=REPO,
+        check=False,
+        timeout=60,
+    )
+    assert completed.returncode == 2
+    assert completed.stderr.startswith(RED + b"Error:" if coloured else b"Error:")

@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import json
 import math
+import os
 import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -151,8 +152,9 @@ def emit(
         sys.stdout.write(strict_json(envelope) + "\n")
         sys.stdout.flush()
         return code
+    color = colour_wanted()
     for warning in shown:
-        click.secho(f"Warning: {warning.message}", fg="yellow", err=True)
+        click.secho(f"Warning: {warning.message}", fg="yellow", err=True, color=color)
     if outcome is not None and outcome.text:
         click.echo(outcome.text)
     if failure is not None:
@@ -162,9 +164,10 @@ def emit(
 
 def _print_error(state: CliState, error: BaseException) -> None:
     details = error_object(error)
-    click.secho(f"Error: {details['message']}", fg="red", err=True)
+    color = colour_wanted()
+    click.secho(f"Error: {details['message']}", fg="red", err=True, color=color)
     if details.get("hint"):
-        click.secho(f"Hint: {details['hint']}", fg="red", err=True)
+        click.secho(f"Hint: {details['hint']}", fg="red", err=True, color=color)
     if state.debug:
         click.echo(debug_traceback(error), err=True)
 
@@ -177,6 +180,19 @@ def debug_traceback(error: BaseException) -> str:
     from pipelex_core.url_policy import redact_text
 
     return redact_text("".join(traceback.format_exception(error)))
+
+
+def colour_wanted() -> bool | None:
+    """The colour conventions of no-color.org and force-color.org: ``NO_COLOR`` (any non-empty
+    value) turns colour off even on a terminal, ``FORCE_COLOR`` (non-empty) turns it on even in
+    a pipe, ``TERM=dumb`` is off; otherwise None: click colours a terminal only."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    if os.environ.get("TERM") == "dumb":
+        return False
+    return None
 
 
 def strict_json(value: Any, indent: int | None = None) -> str:
