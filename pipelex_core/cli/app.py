@@ -14,7 +14,14 @@ from collections.abc import Sequence
 
 import click
 
-from pipelex_core.cli import bundle_commands, cache_commands, catalogue_commands, doctor, init
+from pipelex_core.cli import (
+    bundle_commands,
+    cache_commands,
+    catalogue_commands,
+    completion,
+    doctor,
+    init,
+)
 from pipelex_core.cli.face import CliState, Outcome, aborted, emit
 from pipelex_core.errors import PipelexError
 from pipelex_core.plugins import Plugins
@@ -32,7 +39,7 @@ def cli(state: CliState, json_mode: bool, debug: bool) -> None:
     state.debug = debug
 
 
-for module in (init, bundle_commands, doctor, cache_commands, catalogue_commands):
+for module in (init, bundle_commands, doctor, cache_commands, catalogue_commands, completion):
     module.register(cli)
 
 

@@ -36,7 +36,7 @@ def register(cli: click.Group) -> None:
     cli.add_command(run)
 
 
-@click.command()
+@click.command(short_help="Check bundles against the MTHDS language.")
 @click.argument("paths", nargs=-1, required=True, type=PATH)
 @ALLOW_SIGNATURES
 @click.pass_obj
@@ -55,7 +55,7 @@ def inputs(state: CliState, path: Path, pipe_name: str | None, allow_signatures:
     return run_command(state, "inputs", lambda: _inputs(state, path, pipe_name, allow_signatures))
 
 
-@click.command()
+@click.command(short_help="Run a method: offline for real, or dry.")
 @click.argument("path", type=PATH)
 @click.option("--dry-run", is_flag=True, help="Walk every pipe, with placeholder outputs.")
 @click.option(

@@ -18,7 +18,7 @@ def register(cli: click.Group) -> None:
     cli.add_command(plugins)
 
 
-@click.command()
+@click.command(short_help="The model catalogue, with its source.")
 @click.option("--backend", metavar="NAME", help="Only the models of this backend.")
 @click.pass_obj
 def models(state: CliState, backend: str | None) -> int:
@@ -74,7 +74,7 @@ def _row(handle: str, backend: str, spec: Any, source: str) -> dict[str, Any]:
     }
 
 
-@click.command()
+@click.command(short_help="Loaded plugins and their hooks.")
 @click.pass_obj
 def plugins(state: CliState) -> int:
     """Each loaded plugin: name, distribution and version, hooks implemented."""

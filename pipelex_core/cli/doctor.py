@@ -61,7 +61,7 @@ def register(cli: click.Group) -> None:
     cli.add_command(doctor)
 
 
-@click.command()
+@click.command(short_help="Check config, Gateway, cache and plugins.")
 @click.pass_obj
 def doctor(state: CliState) -> int:
     """Gateway state, reachability, cache, telemetry, backends and plugins."""

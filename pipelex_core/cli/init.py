@@ -46,7 +46,7 @@ def register(cli: click.Group) -> None:
     cli.add_command(init)
 
 
-@click.command()
+@click.command(short_help="Write the config files; prime the cache.")
 @click.option(
     "--gateway/--byok",
     "use_gateway",

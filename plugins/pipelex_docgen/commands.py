@@ -21,7 +21,7 @@ class DocDriftError(PipelexError):
     is_verdict = True
 
 
-@click.group(no_args_is_help=False)
+@click.group(no_args_is_help=False, short_help="Regenerate committed files (fresh data).")
 def dev() -> None:
     """Developer tools: regenerate committed files from the fresh Gateway catalogue."""
 
