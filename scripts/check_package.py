@@ -37,6 +37,8 @@ print(json.dumps({
     "core": str(core),
     "typed": {name: (pathlib.Path(u.find_spec(name).origin).parent / "py.typed").is_file()
               for name in ["pipelex_core", *%r]},
+    "license": m.metadata("pipelex-core").get("License-Expression"),
+    "license_file": any(str(f).endswith("licenses/LICENSE") for f in m.files("pipelex-core")),
 }))
 """
 
@@ -71,6 +73,10 @@ def main() -> None:
         if facts["scripts"] != ["pipelex", "pipelex-agent"]:
             problems.append(f"console scripts: {facts['scripts']}")
         problems += [f"no py.typed in {name}" for name, ok in facts["typed"].items() if not ok]
+        if facts["license"] != "MIT" or not facts["license_file"]:
+            problems.append(
+                f"licence: {facts['license']!r}, LICENSE shipped: {facts['license_file']}"
+            )
         core = Path(facts["core"])
         problems += [f"missing {name}" for name in KIT if not (core / name).is_file()]
 
@@ -90,7 +96,10 @@ def main() -> None:
         if problems:
             sys.exit("Package check failed:\n  " + "\n  ".join(problems))
         print(f"Package OK: {wheels[0].name}, {sdists[0].name}")
-        print(f"  entry points {facts['entry_points']}, kit files, py.typed, --help, BYOK dry run")
+        print(
+            f"  entry points {facts['entry_points']}, kit files, py.typed, MIT licence and its "
+            "LICENSE file, --help, BYOK dry run"
+        )
 
 
 if __name__ == "__main__":
