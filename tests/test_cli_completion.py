@@ -1,4 +1,4 @@
-"""``pipelex completion SHELL`` prints click's script, and the script's calls complete for real."""
+"""Shell completion and the help text: what a person at a terminal reaches for first."""
 
 from __future__ import annotations
 
@@ -53,3 +53,14 @@ def test_what_the_bash_script_asks_for_completes_commands(home: Path) -> None:
     )
     assert completed.returncode == 0
     assert completed.stdout.splitlines() == ["plain,cache"]
+
+
+def test_help_names_every_variable_pipelex_reads_and_the_exit_codes(cli: Cli) -> None:
+    from pipelex_core.settings import ENVIRONMENT_VARIABLES
+
+    shown = cli.run("--help").stdout
+    missing = [name for name in ENVIRONMENT_VARIABLES if name not in shown]
+    assert missing == []
+    assert "Exit codes:" in shown
+    assert "Examples:" in shown
+    assert "..." not in shown.split("Commands:")[1].split("Examples:")[0]  # nothing cut short

@@ -27,8 +27,38 @@ from pipelex_core.errors import PipelexError
 from pipelex_core.plugins import Plugins
 from pipelex_core.settings import disabled_plugins_from_env
 
+ROOT_EPILOG = """\b
+Examples:
+  pipelex validate my_method.mthds          check a bundle (offline, BYOK)
+  pipelex run my_method.mthds --dry-run     run it without inference
+  pipelex-agent validate my_method.mthds    the same, as one JSON object
+  pipelex init --gateway --accept-terms     use the Gateway; prime its cache
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]}, no_args_is_help=False)
+\b
+Environment:
+  PIPELEX_HOME               config and cache directory (default ~/.pipelex)
+  PIPELEX_GATEWAY            1/0: the Gateway on or off (else backends.toml)
+  PIPELEX_OFFLINE            1: never fetch; use the cache
+  PIPELEX_REMOTE_CONFIG_URL  the Gateway catalogue's URL
+  PIPELEX_FETCH_DEADLINE     seconds a fetch may take (default 10)
+  PIPELEX_CACHE_LOCK_TIMEOUT seconds to wait for the cache lock
+  PIPELEX_DISABLE_PLUGINS    comma-separated plugin names to skip
+  PIPELEX_TELEMETRY, DO_NOT_TRACK   telemetry opt-outs
+  NO_COLOR, FORCE_COLOR      colour off / on
+
+\b
+Exit codes:
+  0 success   1 negative verdict or aborted   2 usage error
+  3 the environment prevents a verdict (network, cache, config, plugin)
+  4 internal error (a bug: --debug shows the traceback)
+"""
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"]},
+    no_args_is_help=False,
+    epilog=ROOT_EPILOG,
+)
 @click.option("--json", "json_mode", is_flag=True, help="Print one JSON object (agent mode).")
 @click.option("--debug", is_flag=True, help="Show tracebacks for failures.")
 @click.version_option(package_name="pipelex-core", prog_name="pipelex")
