@@ -24,8 +24,11 @@ class Completed:
 
     @property
     def envelope(self) -> dict[str, Any]:
-        """The agent face's one JSON object: stdout must hold exactly that."""
+        """The agent face's one JSON object: stdout must hold exactly that, and every one,
+        from every command the suite runs, starts with the envelope's version."""
         data: dict[str, Any] = json.loads(self.stdout)
+        assert list(data)[:3] == ["schema_version", "ok", "command"], list(data)
+        assert data["schema_version"] == 1
         return data
 
 

@@ -34,7 +34,8 @@ def test_examples_validate_in_byok_both_faces(cli: Cli, bundle: Path) -> None:
     assert envelope["warnings"] == []
     assert envelope["result"]["valid"] is True
     assert envelope["result"]["remote_config"] is None
-    assert set(envelope) == {"ok", "command", "result", "warnings"}
+    assert list(envelope) == ["schema_version", "ok", "command", "result", "warnings"]
+    assert envelope["schema_version"] == 1
 
 
 def test_json_flag_is_the_agent_face(cli: Cli) -> None:

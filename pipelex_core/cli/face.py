@@ -141,7 +141,11 @@ def emit(
     failure = error if error is not None else (outcome.problem if outcome else None)
     code = exit_code_for(failure) if failure is not None else EXIT_OK
     if state.json:
-        envelope: dict[str, Any] = {"ok": failure is None, "command": command}
+        envelope: dict[str, Any] = {
+            "schema_version": ENVELOPE_SCHEMA_VERSION,
+            "ok": failure is None,
+            "command": command,
+        }
         if outcome is not None:
             envelope["result"] = outcome.result
         if failure is not None:
@@ -180,6 +184,11 @@ def debug_traceback(error: BaseException) -> str:
     from pipelex_core.url_policy import redact_text
 
     return redact_text("".join(traceback.format_exception(error)))
+
+
+#: The agent envelope's version: a new key may appear without a change here; removing or
+#: renaming a key, or changing what one means, takes a new version (README, "agent face").
+ENVELOPE_SCHEMA_VERSION = 1
 
 
 def colour_wanted() -> bool | None:
