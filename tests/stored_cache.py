@@ -24,3 +24,17 @@ def stored_cache(cache_file: Path) -> dict[str, Any]:
         "source_url": meta["source_url"],
         "payload_sha256": meta["payload_sha256"],
     }
+
+
+#: When the caches written by :func:`write_pipelex_cache` say they were fetched.
+PIPELEX_CACHED_AT = "2026-11-20T08:00:00+00:00"
+
+
+def write_pipelex_cache(
+    cache_file: Path, payload: Any, cached_at: str = PIPELEX_CACHED_AT
+) -> bytes:
+    """Write the cache as Pipelex 0.50-0.72 do (exactly these three keys); the bytes written."""
+    cache_file.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+    data = json.dumps({"schema_version": 1, "cached_at": cached_at, "raw_config": payload}).encode()
+    cache_file.write_bytes(data)
+    return data

@@ -15,6 +15,7 @@ import pytest
 from pipelex_core.config_server import ConfigServer, closed_port_url
 from tests.cli_runner import EXAMPLES, Cli
 from tests.conftest import FIXTURES
+from tests.stored_cache import write_pipelex_cache
 
 BUNDLE = str(EXAMPLES / "bundles" / "summarize.mthds")
 
@@ -429,11 +430,7 @@ def test_doctor_reports_a_cache_anyone_may_write(
 def test_a_cache_pipelex_wrote_is_read_offline_and_labelled(cli: Cli, cache_file: Path) -> None:
     """Pipelex 0.50-0.72 keep {schema_version, cached_at, raw_config} at the same path."""
     payload = json.loads((FIXTURES / "remote_config.sample.json").read_text())
-    cache_file.parent.mkdir(parents=True, mode=0o700)
-    written = json.dumps(
-        {"schema_version": 1, "cached_at": "2026-11-20T08:00:00+00:00", "raw_config": payload}
-    ).encode()
-    cache_file.write_bytes(written)
+    written = write_pipelex_cache(cache_file, payload)
     bundle = str(EXAMPLES / "bundles" / "summarize.mthds")
     completed = cli.agent("validate", bundle, PIPELEX_GATEWAY="1", PIPELEX_OFFLINE="1")
     assert completed.code == 0, completed.stdout
@@ -469,9 +466,7 @@ def test_both_tools_online_in_turn_keep_each_other_s_offline_fallback(
     assert read_as_pipelex_does(cache_file)["raw_config"] == sample_payload
     # Pipelex online: it rewrites the whole file in its form
     pipelex_time = "2026-11-28T12:00:00.000001+00:00"
-    cache_file.write_text(
-        json.dumps({"schema_version": 1, "cached_at": pipelex_time, "raw_config": sample_payload})
-    )
+    write_pipelex_cache(cache_file, sample_payload, cached_at=pipelex_time)
     offline = cli.agent("validate", bundle, PIPELEX_GATEWAY="1", PIPELEX_OFFLINE="1")
     assert offline.code == 0, offline.stdout
     assert offline.envelope["result"]["remote_config"]["cached_at"] == pipelex_time

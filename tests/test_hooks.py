@@ -29,6 +29,7 @@ from pipelex_core import (
 )
 from pipelex_core import hookspecs as hookspecs_module
 from pipelex_core.config_server import ConfigServer, Reply, closed_port_url
+from tests.stored_cache import write_pipelex_cache
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "plugins.md"
 TESTS = Path(__file__).resolve().parent
@@ -157,16 +158,7 @@ def test_a_304_from_a_fetcher_that_names_no_url_is_stored_as_the_configured_url_
             told.append(fetched.source_url)
 
     cache = home / "cache" / "remote_config.json"
-    cache.parent.mkdir(parents=True)
-    cache.write_text(
-        json.dumps(
-            {
-                "schema_version": 1,
-                "cached_at": "2026-11-20T08:00:00+00:00",
-                "raw_config": sample_payload,
-            }
-        )
-    )
+    write_pipelex_cache(cache, sample_payload)
     settings = gateway_settings("https://config.example/remote.json")
     runtime = setup(
         needs_model_specs=True,
@@ -290,15 +282,7 @@ def test_a_stale_result_says_whose_cache_it_is_only_when_another_url_s(
     assert "came from" not in fall_back()
     assert seen == [server.url, None]
     cache = home / "cache" / "remote_config.json"
-    cache.write_text(
-        json.dumps(
-            {
-                "schema_version": 1,
-                "cached_at": "2026-11-20T08:00:00+00:00",
-                "raw_config": json.loads(cache.read_bytes())["raw_config"],
-            }
-        )
-    )
+    write_pipelex_cache(cache, json.loads(cache.read_bytes())["raw_config"])
     pipelex_s = fall_back()  # Pipelex's file says nothing of its URL: no "came from None"
     assert "came from" not in pipelex_s
     assert "the cache is one Pipelex wrote" in pipelex_s
@@ -311,20 +295,8 @@ def test_a_cached_payload_failing_the_schema_names_its_first_three_problems(
     from pipelex_core import RemoteConfigUnavailableError
 
     cache = home / "cache" / "remote_config.json"
-    cache.parent.mkdir(parents=True)
-    cache.write_text(
-        json.dumps(
-            {
-                "schema_version": 1,
-                "cached_at": "2026-11-20T08:00:00+00:00",
-                "raw_config": {
-                    "posthog": 1,
-                    "aws_region": 2,
-                    "backend_model_specs": {"a": 1, "b": 2},
-                },
-            }
-        )
-    )
+    broken = {"posthog": 1, "aws_region": 2, "backend_model_specs": {"a": 1, "b": 2}}
+    write_pipelex_cache(cache, broken)
     with pytest.raises(RemoteConfigUnavailableError) as raised:
         setup(needs_model_specs=True, settings=gateway_settings(closed_port_url()))
     reason = str(raised.value.cache_error)
