@@ -49,7 +49,7 @@ def fetch_failure(
 def describe_socket_error(error: BaseException, host: str, port: int) -> tuple[str, AtFault]:
     """What a connection attempt's OS error means, and whose fault it is."""
     if isinstance(error, socket.gaierror):
-        return f"the host name {host!r} could not be resolved (offline, or a wrong name)", "network"
+        return unresolved(host)
     if isinstance(error, ConnectionRefusedError):
         return f"{host}:{port} refused the connection (nothing is listening there)", "server"
     if isinstance(error, TimeoutError | socket.timeout):
@@ -59,6 +59,11 @@ def describe_socket_error(error: BaseException, host: str, port: int) -> tuple[s
     if isinstance(error, OSError) and error.strerror:
         return f"{error.strerror[:1].lower()}{error.strerror[1:]} ({host}:{port})", "network"
     return str(error) or type(error).__name__, "network"
+
+
+def unresolved(host: str) -> tuple[str, AtFault]:
+    """A host name no DNS answer resolves: the network's side (offline, or a typo)."""
+    return f"the host name {host!r} could not be resolved (offline, or a wrong name)", "network"
 
 
 def proxy_variable(scheme: str) -> str | None:

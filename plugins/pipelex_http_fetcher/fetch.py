@@ -38,6 +38,7 @@ from pipelex_http_fetcher.failures import (
     describe_socket_error,
     fetch_failure,
     proxy_address,
+    unresolved,
 )
 from pipelex_http_fetcher.retry import DeadlineRetry
 
@@ -298,7 +299,7 @@ def _what_failed(
             return "the server closed the connection without answering", "server"
     for error in chain:
         if isinstance(error, urllib3.exceptions.NameResolutionError):
-            return describe_socket_error(_gaierror(), host, port)
+            return unresolved(host)
         if isinstance(error, urllib3.exceptions.ReadTimeoutError | requests.ReadTimeout):
             return "the server accepted the connection but did not answer in time", "server"
         if isinstance(error, urllib3.exceptions.SSLError | requests.exceptions.SSLError):
@@ -315,12 +316,6 @@ def _what_failed(
         what = f"the connection broke while the body was arriving ({received:,} bytes in)"
         return what, "network"
     return "the connection failed before an answer came", "network"
-
-
-def _gaierror() -> OSError:
-    import socket
-
-    return socket.gaierror()
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
