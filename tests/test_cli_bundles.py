@@ -283,6 +283,12 @@ def test_human_dry_run_says_its_inputs_were_generated(cli: Cli) -> None:
     assert '  text = "text_value"' in completed.stdout
 
 
+def test_debug_is_accepted_after_the_command_too(cli: Cli) -> None:
+    completed = cli.run("run", str(STORY), "--debug")
+    assert completed.code == 3
+    assert "Traceback (most recent call last)" in completed.stderr
+
+
 def test_debug_shows_the_traceback(cli: Cli) -> None:
     completed = cli.run("--debug", "run", str(STORY))
     assert completed.code == 3
