@@ -2,10 +2,12 @@
 
 Structuring 10,000 specs through cattrs costs several times the ``json.loads`` of the same
 bytes. So each spec is checked and built in one pass: one ``dict.get`` and one type test per
-field, then a positional call of the attrs class. A spec it cannot build (None) sends the
-whole table to the converter, which reports every problem by JSON path. A property test holds
-the two to the same verdicts and the same values, and :func:`spec_builder` refuses a spec
-class whose fields are not the ones this builder was written for.
+field, then one ``tuple.__new__`` of the named tuple. Lists of names (a model's inputs and
+outputs) repeat across a catalogue, so each distinct one is checked once and its tuple shared.
+A spec it cannot build (None) sends the whole table to the converter, which reports every
+problem by JSON path. A property test holds the two to the same verdicts and the same values,
+and :func:`spec_builder` refuses a spec class whose fields are not the ones this builder was
+written for.
 
 The table's ``defaults`` stand in for absent keys and are checked as the spec's own values
 would be, so a wrong default fails only the specs that do not override it.
@@ -17,8 +19,6 @@ import math
 import types
 from collections.abc import Callable, Mapping
 from typing import Any
-
-import attrs
 
 #: The fields, in the spec class's order, that :func:`spec_builder` checks and passes on.
 BUILT_FIELDS = (
@@ -61,7 +61,7 @@ def _converted_costs(value: dict[str, Any]) -> Mapping[str, float] | None:
 def spec_builder(cls: type, defaults: dict[str, Any]) -> Callable[[dict[str, Any]], Any]:
     """A function building ``cls`` from a raw spec merged over ``defaults``, or returning None
     where the converter would report a problem; unknown keys go to ``extras``."""
-    fields = tuple(field.name for field in attrs.fields(cls))
+    fields = getattr(cls, "_fields", None)
     if fields != BUILT_FIELDS:
         raise TypeError(f"spec_builder was written for the fields {BUILT_FIELDS}, not {fields}")
     get_default = defaults.get
@@ -71,10 +71,12 @@ def spec_builder(cls: type, defaults: dict[str, Any]) -> Callable[[dict[str, Any
     d_method, d_thinking = get_default("structure_method"), get_default("thinking_mode")
     d_valued = get_default("valued_constraints", _ABSENT)
     d_listed = get_default("listed_constraints", _ABSENT)
-    empty = attrs.fields_dict(cls)["extras"].default
+    empty = cls._field_defaults["extras"]  # type: ignore[attr-defined]
     default_extras = {key: value for key, value in defaults.items() if key not in KNOWN_KEYS}
     no_extras = types.MappingProxyType(default_extras) if default_extras else empty
-    proxy, known, absent = types.MappingProxyType, KNOWN_KEYS, _ABSENT
+    proxy, known, absent, new = types.MappingProxyType, KNOWN_KEYS, _ABSENT, tuple.__new__
+    checked_names: dict[tuple[Any, ...], tuple[str, ...]] = {}  # each distinct list, once
+    checked = checked_names.get
 
     def build(raw: dict[str, Any]) -> Any:
         # The hot loop of loading a large catalogue, inlined on purpose: a helper call per
@@ -91,20 +93,32 @@ def spec_builder(cls: type, defaults: dict[str, Any]) -> Callable[[dict[str, Any
         if inputs is absent:
             inputs = ()
         elif type(inputs) is list:
-            for item in inputs:
-                if type(item) is not str:
-                    return None
-            inputs = tuple(inputs)
+            key = tuple(inputs)
+            try:
+                inputs = checked(key)
+            except TypeError:  # an unhashable item: not a name
+                return None
+            if inputs is None:
+                for item in key:
+                    if type(item) is not str:
+                        return None
+                checked_names[key] = inputs = key
         else:
             return None
         outputs = get("outputs", d_outputs)
         if outputs is absent:
             outputs = ()
         elif type(outputs) is list:
-            for item in outputs:
-                if type(item) is not str:
-                    return None
-            outputs = tuple(outputs)
+            key = tuple(outputs)
+            try:
+                outputs = checked(key)
+            except TypeError:  # an unhashable item: not a name
+                return None
+            if outputs is None:
+                for item in key:
+                    if type(item) is not str:
+                        return None
+                checked_names[key] = outputs = key
         else:
             return None
         costs = get("costs", d_costs)
@@ -149,9 +163,9 @@ def spec_builder(cls: type, defaults: dict[str, Any]) -> Callable[[dict[str, Any
         else:
             unknown = {key: value for key, value in raw.items() if key not in known}
             extras = proxy({**default_extras, **unknown})
-        return cls(
+        return new(cls, (
             model_type, model_id, sdk, inputs, outputs, costs, max_tokens, method, thinking,
             valued, listed, extras,
-        )  # fmt: skip
+        ))  # fmt: skip
 
     return build

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -187,7 +186,7 @@ def test_any_json_gives_a_model_or_a_validation_error(payload: Any) -> None:
 @given(st.dictionaries(st.text(max_size=10), json_values, max_size=5))
 def test_any_extra_spec_fields_survive(extra: dict[str, Any]) -> None:
     spec = {"model_type": "llm", "model_id": "m", "sdk": "s"}
-    field_names = {field.name for field in attrs.fields(ModelSpec)}
+    field_names = set(ModelSpec._fields)
     extra = {key: value for key, value in extra.items() if key not in field_names}
     payload = {
         "posthog": {"project_api_key": "k", "endpoint": "e"},
@@ -252,3 +251,46 @@ def test_a_handle_holding_the_separator_is_reported_at_its_path() -> None:
         "$.backend_model_specs[' @ '].model_type: required field missing" in raised.value.problems
     )
     assert all(problem.startswith("$") for problem in raised.value.problems)
+
+
+@pytest.mark.parametrize(
+    ("inputs", "problem"),
+    [
+        ([["text"]], "$.backend_model_specs['b'].inputs[0]: expected a string, got an array"),
+        ([{"a": 1}], "$.backend_model_specs['b'].inputs[0]: expected a string, got an object"),
+        (["text", 3], "$.backend_model_specs['b'].inputs[1]: expected a string, got an integer"),
+    ],
+)
+def test_a_list_of_names_seen_valid_before_does_not_vouch_for_a_different_one(
+    inputs: list[Any], problem: str
+) -> None:
+    """Name lists are checked once per distinct list and shared; an unhashable item or a
+    non-name never rides on an earlier spec's verdict."""
+    payload = {
+        "posthog": {"project_api_key": "k", "endpoint": "e"},
+        "aws_region": "r",
+        "backend_model_specs": {
+            "a": {"model_type": "llm", "model_id": "a", "sdk": "s", "inputs": ["text"]},
+            "b": {"model_type": "llm", "model_id": "b", "sdk": "s", "inputs": inputs},
+        },
+    }
+    with pytest.raises(RemoteConfigValidationError) as raised:
+        RemoteConfig.from_payload(payload)
+    assert list(raised.value.problems) == [problem]
+
+
+def test_equal_lists_of_names_share_one_tuple() -> None:
+    payload = {
+        "posthog": {"project_api_key": "k", "endpoint": "e"},
+        "aws_region": "r",
+        "backend_model_specs": {
+            "defaults": {"outputs": ["text"]},
+            "a": {"model_type": "llm", "model_id": "a", "sdk": "s", "inputs": ["text", "pdf"]},
+            "b": {"model_type": "llm", "model_id": "b", "sdk": "s", "inputs": ["text", "pdf"]},
+        },
+    }
+    specs = RemoteConfig.from_payload(payload).backend_model_specs
+    assert specs["a"].inputs == ("text", "pdf")
+    assert specs["a"].inputs is specs["b"].inputs
+    assert specs["a"].outputs is specs["b"].outputs
+    assert type(specs["a"]) is ModelSpec
