@@ -26,6 +26,7 @@ from pipelex_core.hookspecs import hookimpl
 from pipelex_core.types import RemoteConfigSource
 
 if TYPE_CHECKING:
+    from pipelex_core.activity import report_detail
     from pipelex_core.atomic import write_atomically
     from pipelex_core.cache_envelope import (
         CACHE_SCHEMA_VERSION,
@@ -66,6 +67,7 @@ if TYPE_CHECKING:
 #: a command imports only what it runs, and ``import pipelex_core`` stays cheap (no click,
 #: no HTTP stack, no hashing or file machinery until something asks for it).
 _LAZY = {
+    "report_detail": "pipelex_core.activity",
     "write_atomically": "pipelex_core.atomic",
     "write_output": "pipelex_core.output_path",
     "CACHE_SCHEMA_VERSION": "pipelex_core.cache_envelope",
@@ -165,6 +167,7 @@ __all__ = [
     "redact_text",
     "redact_url",
     "remote_config_field",
+    "report_detail",
     "run_command",
     "setup",
     "user_agent",

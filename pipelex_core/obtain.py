@@ -11,6 +11,7 @@ import warnings
 
 import attrs
 
+from pipelex_core import activity
 from pipelex_core.errors import (
     CacheUnusableError,
     PipelexError,
@@ -73,6 +74,10 @@ def obtain_remote_config(plugins: Plugins, settings: Settings, *, require_fresh:
     url = settings.remote_config_url
     check_url_allowed(url)
     cache = _load_cache(plugins, settings)
+    activity.report_detail(
+        cache.describe(settings)
+        + (f" at {settings.cache_path}" if cache.cached is not None else "")
+    )
 
     if settings.offline:
         reason = "PIPELEX_OFFLINE=1 is set, so nothing was fetched"
@@ -88,18 +93,30 @@ def obtain_remote_config(plugins: Plugins, settings: Settings, *, require_fresh:
             fallback_available=True,
         )
     etag = _etag_for(cache.cached, url)
+    activity.report_detail(
+        f"fetching {redact_url(url)} (up to {fetch_settings.fetch_deadline:g} s"
+        + (", then the cache" if fetch_settings.fallback_available else "")
+        + (", revalidating the cache's ETag)" if etag else ")")
+    )
     try:
-        fetched = plugins.fetch_config(url=url, settings=fetch_settings, etag=etag)
+        with activity.fetching(
+            redact_url(url),
+            fetch_settings.fetch_deadline,
+            fallback=fetch_settings.fallback_available,
+        ):
+            fetched = plugins.fetch_config(url=url, settings=fetch_settings, etag=etag)
         if fetched is None:
             raise RemoteConfigFetchError(
                 "No plugin fetched the remote config.",
                 "Is the pipelex_http_fetcher plugin disabled in PIPELEX_DISABLE_PLUGINS?",
                 url=redact_url(url),
             )
-        if fetched.not_modified:
+        revalidated = fetched.not_modified
+        if revalidated:
             fetched = _confirmed_cache(fetched, cache.cached, url)
     except RemoteConfigFetchError as exc:
         reason = exc.message.rstrip(".")
+        activity.report_detail(f"fetch failed: {reason}")
         return _fall_back(
             cache, settings, reason=reason, fetch_error=exc, require_fresh=require_fresh
         )
@@ -119,6 +136,10 @@ def obtain_remote_config(plugins: Plugins, settings: Settings, *, require_fresh:
         return Obtained(
             RemoteConfigResult(config=config, source=RemoteConfigSource.FRESH), stored=False
         )
+    activity.report_detail(
+        f"fresh catalogue, {len(config.backend_model_specs)} models"
+        + (" (304: the cache's payload is current)" if revalidated else "")
+    )
     stored = _store(plugins, fetched, settings)
     return Obtained(
         RemoteConfigResult(config=config, source=RemoteConfigSource.FRESH), stored=stored

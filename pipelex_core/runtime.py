@@ -72,6 +72,13 @@ def setup(
     if plugins is None:
         plugins = Plugins.boot(disabled=settings.disabled_plugins)
     if not (settings.gateway_enabled and wants_specs):
+        from pipelex_core import activity
+
+        activity.report_detail(
+            "the Gateway is off (BYOK): no catalogue to fetch"
+            if not settings.gateway_enabled
+            else "this command needs no model specs: no catalogue to fetch"
+        )
         return _ready(
             plugins, settings, needs_inference, Runtime(settings=settings, plugins=plugins)
         )

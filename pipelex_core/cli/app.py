@@ -61,12 +61,23 @@ Exit codes:
 )
 @click.option("--json", "json_mode", is_flag=True, help="Print one JSON object (agent mode).")
 @click.option("--debug", is_flag=True, help="Show tracebacks for failures.")
+@click.option(
+    "-q", "--quiet", is_flag=True, help="No status line or details: results, warnings, errors."
+)
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Tell each step on stderr (URLs, cache, fallbacks)."
+)
 @click.version_option(package_name="pipelex-core", prog_name="pipelex")
 @click.pass_obj
-def cli(state: CliState, json_mode: bool, debug: bool) -> None:
+def cli(state: CliState, json_mode: bool, debug: bool, quiet: bool, verbose: bool) -> None:
     """Pipelex pipelines that keep working offline, with every result labelled."""
     state.json = state.json or json_mode
     state.debug = debug
+    if quiet and verbose:
+        raise click.UsageError("--quiet and --verbose contradict each other: give one.")
+    from pipelex_core.cli import progress
+
+    progress.install(agent_face=state.json, quiet=quiet, verbose=verbose)
 
 
 for module in (init, bundle_commands, doctor, cache_commands, catalogue_commands, completion):
@@ -75,7 +86,7 @@ for module in (init, bundle_commands, doctor, cache_commands, catalogue_commands
 
 #: Options of the root group that may also be written after the command
 #: (``pipelex validate --json FILE``), as agents and people do write them.
-ANYWHERE_FLAGS = ("--json", "--debug")
+ANYWHERE_FLAGS = ("--json", "--debug", "-q", "--quiet", "-v", "--verbose")
 
 
 def main(argv: Sequence[str] | None = None, *, agent: bool = False) -> None:
