@@ -1,7 +1,11 @@
 """Build the sdist and wheel, install the wheel into a fresh venv, and check what ships.
 
-Run by tox's ``pkg`` environment: entry points, kit files and ``py.typed`` are in the
-installed wheel, and ``pipelex --help`` and a BYOK dry run work from it.
+Run by tox's ``pkg`` environment: ``twine check`` passes (the README renders on an index);
+the metadata an index shows is complete (summary, licence and its file, authors, project
+URLs, classifiers, Python requirement); entry points, kit files and ``py.typed`` are in the
+installed wheel; ``pipelex --help`` and a BYOK dry run work from it; and the wheel installs
+as a user installs a tool (``uv tool install``, into a throw-away tool directory), whose
+``pipelex`` and ``pipelex-agent`` then run.
 """
 
 from __future__ import annotations
@@ -11,11 +15,23 @@ import os
 import subprocess
 import sys
 import tempfile
+import tomllib
 import venv
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+VERSION = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
 PLUGINS = ("pipelex_http_fetcher", "pipelex_file_cache", "pipelex_telemetry", "pipelex_docgen")
+#: What an index shows of a project, each of which must be present in the wheel's metadata.
+METADATA_FIELDS = (
+    "Summary",
+    "Author",
+    "Project-URL",
+    "Classifier",
+    "Requires-Python",
+    "Keywords",
+    "Description-Content-Type",
+)
 KIT = (
     "kit/backends.toml",
     "kit/deck.toml",
@@ -39,6 +55,8 @@ print(json.dumps({
               for name in ["pipelex_core", *%r]},
     "license": m.metadata("pipelex-core").get("License-Expression"),
     "license_file": any(str(f).endswith("licenses/LICENSE") for f in m.files("pipelex-core")),
+    "metadata": {key: m.metadata("pipelex-core").get_all(key) or []
+                 for key in %r},
 }))
 """
 
@@ -66,8 +84,11 @@ def main() -> None:
         python = env / "bin" / "python"
         run(python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", wheels[0])
 
-        facts = json.loads(run(python, "-c", INSPECT % (list(PLUGINS),)))
-        problems = []
+        run(sys.executable, "-m", "twine", "check", "--strict", *wheels, *sdists)
+        facts = json.loads(run(python, "-c", INSPECT % (list(PLUGINS), list(METADATA_FIELDS))))
+        problems = [
+            f"no {key} in the metadata" for key, values in facts["metadata"].items() if not values
+        ]
         if facts["entry_points"] != sorted(PLUGINS):
             problems.append(f"entry points: {facts['entry_points']}")
         if facts["scripts"] != ["pipelex", "pipelex-agent"]:
@@ -93,13 +114,53 @@ def main() -> None:
         envelope = json.loads(dry)
         if not envelope["ok"] or envelope["result"]["remote_config"] is not None:
             problems.append(f"BYOK dry run: {dry}")
+        problems += installed_as_a_tool(wheels[0], Path(tmp))
         if problems:
             sys.exit("Package check failed:\n  " + "\n  ".join(problems))
         print(f"Package OK: {wheels[0].name}, {sdists[0].name}")
         print(
-            f"  entry points {facts['entry_points']}, kit files, py.typed, MIT licence and its "
-            "LICENSE file, --help, BYOK dry run"
+            f"  twine check, metadata {list(METADATA_FIELDS)}, entry points "
+            f"{facts['entry_points']}, kit files, py.typed, MIT licence and its LICENSE file, "
+            "--help, BYOK dry run, uv tool install"
         )
+
+
+def installed_as_a_tool(wheel: Path, tmp: Path) -> list[str]:
+    """Install the wheel as ``uv tool install`` does for a user, in a tool directory of its
+    own, and run both commands from where uv put them."""
+    tools, bin_dir = tmp / "uv-tools", tmp / "uv-bin"
+    env = {
+        **os.environ,
+        "UV_TOOL_DIR": str(tools),
+        "UV_TOOL_BIN_DIR": str(bin_dir),
+        "UV_PYTHON": sys.executable,
+        "UV_NO_CONFIG": "1",
+    }
+    completed = subprocess.run(
+        [sys.executable, "-m", "uv", "tool", "install", str(wheel)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    if completed.returncode != 0:
+        return [f"uv tool install failed: {completed.stderr.strip()}"]
+    problems = []
+    version = subprocess.run(
+        [bin_dir / "pipelex", "--version"], capture_output=True, text=True, check=False, env=env
+    )
+    if version.returncode != 0 or VERSION not in version.stdout:
+        problems.append(f"the tool's pipelex --version: {version.stdout!r} {version.stderr!r}")
+    agent = subprocess.run(
+        [bin_dir / "pipelex-agent", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+    if agent.returncode != 0 or json.loads(agent.stdout)["result"]["version"] != VERSION:
+        problems.append(f"the tool's pipelex-agent --version: {agent.stdout!r}")
+    return problems
 
 
 if __name__ == "__main__":
