@@ -504,3 +504,31 @@ def test_a_refused_refresh_hint_says_unset_offline_only_when_it_is_set(
     assert completed.code == 3
     hint = completed.envelope["error"]["hint"]
     assert hint.endswith(" (unset PIPELEX_OFFLINE).") is offline, hint
+
+
+def test_doctor_says_which_safety_properties_the_platform_gives(cli: Cli) -> None:
+    """The cache's privacy and its refusal of symbolic links rest on POSIX: doctor says so."""
+    import platform
+
+    completed = cli.agent("doctor")
+    system = completed.envelope["result"]["platform"]
+    assert system["system"] == platform.system()
+    assert system["posix"] is True
+    assert system["private_cache"] is True
+    human = cli.run("doctor").stdout
+    assert f"Platform: {platform.system()} (POSIX): the cache is private (0600 files" in human
+
+
+def test_doctor_on_a_system_without_posix_says_the_guarantees_do_not_hold(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pipelex_core.cli.doctor import _platform, _render
+
+    monkeypatch.setattr(os, "name", "nt")
+    system = _platform()
+    monkeypatch.undo()
+    assert system["posix"] is False
+    assert system["private_cache"] is False
+    shown = _render({"home": "/h", "config_files": [], "platform": system, "problems": []})
+    assert "Platform: " in shown
+    assert ": not a supported platform: the cache's permission modes and its refusal of " in shown

@@ -81,7 +81,7 @@ def _doctor(state: CliState) -> Outcome:
             [exc.message],
         )
     files, loaded = _config_files(home, problems)
-    report: dict[str, Any] = {"home": str(home), "config_files": files}
+    report: dict[str, Any] = {"home": str(home), "platform": _platform(), "config_files": files}
     try:
         settings = Settings.load()
     except PipelexError as exc:
@@ -128,6 +128,26 @@ def _writable_by_everyone(settings: Settings, problems: list[str]) -> None:
                 f"{path} is writable by every user ({stat.filemode(mode)}): anyone on this "
                 f"machine could plant a catalogue there; run `{fix} {path}`"
             )
+
+
+def _platform() -> dict[str, Any]:
+    """Where the cache's safety rests on POSIX (private modes, opens that refuse symlinks),
+    say whether this system gives it: elsewhere those guarantees do not hold."""
+    import platform
+
+    posix = os.name == "posix"
+    return {
+        "system": platform.system() or "unknown",
+        "posix": posix,
+        "private_cache": posix,
+        "note": (
+            "the cache is private (0600 files in a 0700 directory) and read without "
+            "following symbolic links"
+            if posix
+            else "not a supported platform: the cache's permission modes and its refusal of "
+            "symbolic links rely on POSIX and do not hold here"
+        ),
+    }
 
 
 def _disabled_names_that_match_nothing(settings: Settings, problems: list[str]) -> None:
@@ -301,6 +321,10 @@ def _render(report: dict[str, Any]) -> str:
     for entry in report["config_files"]:
         status = "ok" if entry["valid"] else f"INVALID: {entry['error']}"
         lines.append(f"  {entry['file']}: {entry['origin']}, {status}")
+    if "platform" in report:
+        system = report["platform"]
+        posix = " (POSIX)" if system["posix"] else ""
+        lines.append(f"Platform: {system['system']}{posix}: {system['note']}")
     gateway = report.get("gateway")
     if gateway is not None:
         if gateway["enabled"]:
