@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from pipelex_core.cli.face import CliState, Outcome, remote_config_field, run_command
     from pipelex_core.file_read import UnreadableFileError, read_regular_file
     from pipelex_core.identity import pipelex_core_version, user_agent
+    from pipelex_core.model_specs import ModelSpec
     from pipelex_core.obtain import RemoteConfigCacheWriteWarning, RemoteConfigEmptyCatalogueWarning
     from pipelex_core.output_path import write_output
     from pipelex_core.plugins import (
@@ -47,7 +48,7 @@ if TYPE_CHECKING:
         PluginLoadError,
         Plugins,
     )
-    from pipelex_core.remote_config import ModelSpec, PosthogConfig, RemoteConfig
+    from pipelex_core.remote_config import PosthogConfig, RemoteConfig
     from pipelex_core.results import (
         CachedConfig,
         FetchedConfig,
@@ -88,7 +89,7 @@ _LAZY = {
     "PluginInfo": "pipelex_core.plugins",
     "PluginLoadError": "pipelex_core.plugins",
     "Plugins": "pipelex_core.plugins",
-    "ModelSpec": "pipelex_core.remote_config",
+    "ModelSpec": "pipelex_core.model_specs",
     "PosthogConfig": "pipelex_core.remote_config",
     "RemoteConfig": "pipelex_core.remote_config",
     "CachedConfig": "pipelex_core.results",

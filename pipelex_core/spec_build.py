@@ -15,10 +15,11 @@ would be, so a wrong default fails only the specs that do not override it.
 
 from __future__ import annotations
 
-import math
 import types
 from collections.abc import Callable, Mapping
 from typing import Any
+
+from pipelex_core.json_structure import is_finite_number
 
 #: The fields, in the spec class's order, that :func:`spec_builder` checks and passes on.
 BUILT_FIELDS = (
@@ -37,14 +38,6 @@ BUILT_FIELDS = (
 )
 KNOWN_KEYS = frozenset(BUILT_FIELDS) - {"extras"}
 _ABSENT = object()
-
-
-def is_finite_number(value: int | float) -> bool:
-    """True for a number JSON can carry: not NaN, not infinite, not beyond a float's range."""
-    try:
-        return math.isfinite(value)
-    except OverflowError:  # an int too large for a float
-        return False
 
 
 def _converted_costs(value: dict[str, Any]) -> Mapping[str, float] | None:

@@ -225,12 +225,12 @@ spec_keys = st.sampled_from([*sorted(KNOWN_KEYS), "other"])
 )
 def test_fast_builder_agrees_with_the_converter(spec: dict[str, Any]) -> None:
     """Same verdict and same value: the builder is only ever a faster converter."""
-    from pipelex_core.remote_config import ModelSpec as Spec
-    from pipelex_core.remote_config import _structure
+    from pipelex_core.json_structure import structure
+    from pipelex_core.model_specs import ModelSpec as Spec
     from pipelex_core.spec_build import spec_builder
 
     problems: list[str] = []
-    converted = _structure(spec, Spec, "$", problems)
+    converted = structure(spec, Spec, "$", problems)
     built = spec_builder(Spec, {})(spec)
     assert (built is not None) == (problems == []), problems
     assert built == converted

@@ -18,7 +18,7 @@ from pipelex_core.kit import home_or_kit
 from pipelex_core.settings import Settings, read_toml
 
 if TYPE_CHECKING:
-    from pipelex_core.remote_config import ModelSpec
+    from pipelex_core.model_specs import ModelSpec
 
 
 @attrs.frozen
@@ -59,7 +59,7 @@ def load_backend(home: Path, name: str) -> ByokBackend:
     path = home_or_kit(home, f"backends/{name}.toml")
     if not path.exists():
         return ByokBackend(name=name, specs=types.MappingProxyType({}), path=None)
-    from pipelex_core.remote_config import structure_specs
+    from pipelex_core.model_specs import structure_specs
 
     document = read_toml(path)
     models = document.get("models", {})

@@ -18,7 +18,7 @@ from pipelex_core.models.routing import Routing
 from pipelex_core.settings import GATEWAY_BACKEND
 
 if TYPE_CHECKING:
-    from pipelex_core.remote_config import ModelSpec
+    from pipelex_core.model_specs import ModelSpec
 
 
 @attrs.frozen
