@@ -7,7 +7,7 @@ part of the contract: implementations may take any subset of them, by name.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
         RemoteConfigResult,
         TelemetryDecision,
     )
-    from pipelex_core.runtime import Runtime
     from pipelex_core.settings import Settings
 
 PROJECT_NAME = "pipelex"
@@ -127,11 +126,29 @@ def telemetry_decision(
     """
 
 
-@hookspec
-def on_runtime_ready(runtime: Runtime) -> None:
-    """Be told that ``setup()`` is done: ``runtime`` says what the run may use.
+#: ``on_runtime_ready(runtime)`` handed plugins the orchestrator itself, plugin manager
+#: included; the arguments below are what a plugin needs. Still passed for one release.
+RUNTIME_ARGUMENT_DEPRECATED = DeprecationWarning(
+    "on_runtime_ready(runtime) is deprecated and goes in the next release: take `result`, "
+    "`settings` and `telemetry` instead (docs/plugins.md)."
+)
 
-    :param runtime: the runtime ``setup()`` returns, ``telemetry_enabled`` decided.
+
+@hookspec(warn_on_impl_args={"runtime": RUNTIME_ARGUMENT_DEPRECATED})
+def on_runtime_ready(
+    result: RemoteConfigResult | None,
+    settings: Settings,
+    telemetry: TelemetryDecision,
+    runtime: Any,
+) -> None:
+    """Be told that ``setup()`` is done, with what the run may use.
+
+    :param result: the remote config and its provenance; None for BYOK runs and for runs
+        that needed no model specs.
+    :param settings: the run's settings.
+    :param telemetry: whether this run may send telemetry, and why (already decided).
+    :param runtime: deprecated (the ``Runtime`` itself); a plugin asking for it gets a
+        ``DeprecationWarning`` when it is registered.
 
     Every implementation is called, once per ``setup()``. Implementations must not raise:
     nothing they do (telemetry, logging) may fail a run.

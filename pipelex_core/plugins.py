@@ -285,8 +285,21 @@ class Plugins:
             return TelemetryDecision(False, "no telemetry plugin is loaded")
         return decision
 
-    def on_runtime_ready(self, *, runtime: Runtime) -> None:
-        self._call("on_runtime_ready", runtime=runtime)
+    def on_runtime_ready(
+        self,
+        *,
+        result: RemoteConfigResult | None,
+        settings: Settings,
+        telemetry: TelemetryDecision,
+        runtime: Runtime,
+    ) -> None:
+        self._call(
+            "on_runtime_ready",
+            result=result,
+            settings=settings,
+            telemetry=telemetry,
+            runtime=runtime,
+        )
 
     def on_stale_config(self, *, result: RemoteConfigResult, settings: Settings) -> None:
         self._call("on_stale_config", result=result, settings=settings)

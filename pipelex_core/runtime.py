@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import attrs
 
-from pipelex_core.errors import GatewayUnknownModelError, PipelexError, RemoteConfigStaleWarning
-from pipelex_core.models.byok import load_byok_backends
-from pipelex_core.models.deck import Deck
-from pipelex_core.models.resolution import ModelResolver, gateway_handles
-from pipelex_core.models.routing import Routing
+from pipelex_core.errors import RemoteConfigStaleWarning
+from pipelex_core.models.resolution import (
+    gateway_handles,
+    model_resolver,
+    validate_gateway_models,
+)
 from pipelex_core.plugins import Plugins
 from pipelex_core.settings import Settings
 
@@ -32,10 +32,10 @@ class Runtime:
     """
 
     settings: Settings
+    plugins: Plugins
     result: RemoteConfigResult | None = None
     telemetry_enabled: bool = False
     telemetry_reason: str = "not decided"
-    plugins: Plugins | None = None
 
     @property
     def remote_config(self) -> RemoteConfig | None:
@@ -116,31 +116,10 @@ def _ready(
     runtime = attrs.evolve(
         runtime, telemetry_enabled=decision.enabled, telemetry_reason=decision.reason
     )
-    plugins.on_runtime_ready(runtime=runtime)
-    return runtime
-
-
-def validate_gateway_models(
-    plugins: Plugins, result: RemoteConfigResult, handles: Sequence[str]
-) -> None:
-    """Run every ``validate_models``; what they raise is a negative verdict on the models."""
-    try:
-        plugins.validate_models(config=result.config, handles=handles, source=result.source)
-    except GatewayUnknownModelError as exc:
-        if exc.cached_at is None:
-            exc.cached_at = result.cached_at
-        raise
-    except PipelexError as exc:
-        exc.is_verdict = True
-        raise
-
-
-def model_resolver(settings: Settings, config: RemoteConfig | None) -> ModelResolver:
-    """The deck, routing and BYOK specs of ``settings``, with the Gateway catalogue if any."""
-    return ModelResolver(
-        deck=Deck.load(settings.home),
-        routing=Routing.load(settings.home),
-        byok=load_byok_backends(settings),
-        gateway_enabled=settings.gateway_enabled,
-        catalogue=None if config is None else config.backend_model_specs,
+    plugins.on_runtime_ready(
+        result=runtime.result,
+        settings=settings,
+        telemetry=decision,
+        runtime=runtime,
     )
+    return runtime

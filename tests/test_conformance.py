@@ -16,8 +16,7 @@ from pipelex_core.bundles.dry_run import dry_run
 from pipelex_core.bundles.inputs import input_specs, match_inputs, start_pipe
 from pipelex_core.bundles.library import load_library
 from pipelex_core.bundles.problems import CODES
-from pipelex_core.models.resolution import ModelResolver
-from pipelex_core.runtime import model_resolver
+from pipelex_core.models.resolution import ModelResolver, model_resolver
 from pipelex_core.settings import Settings
 from tests.conformance.runner import Case, load_cases
 

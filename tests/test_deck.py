@@ -141,7 +141,7 @@ def test_default_handles_take_a_waterfalls_first_available_candidate(
 
 def test_kit_deck_resolves_entirely_against_the_kit_byok_specs(home: Path) -> None:
     from pipelex_core import Settings
-    from pipelex_core.runtime import model_resolver
+    from pipelex_core.models.resolution import model_resolver
 
     resolver = model_resolver(Settings.load({"PIPELEX_HOME": str(home)}), None)
     deck = resolver.deck

@@ -320,14 +320,57 @@ def test_hook_telemetry_decision(home: Path) -> None:
 
 
 def test_hook_on_runtime_ready(home: Path) -> None:
+    seen: list[tuple[Any, Any, Any]] = []
+
+    class Listener:
+        @hookimpl
+        def on_runtime_ready(self, result: Any, settings: Any, telemetry: Any) -> None:
+            seen.append((result, settings, telemetry))
+
+    settings = Settings(home=home)
+    runtime = setup(settings=settings, plugins=Plugins.boot(extra_plugins=[Listener()]))
+    assert seen == [
+        (
+            None,
+            settings,
+            TelemetryDecision(False, "the Gateway is disabled: BYOK runs send nothing"),
+        )
+    ]
+    assert runtime.telemetry_reason == seen[0][2].reason
+
+
+def test_hook_on_runtime_ready_hands_the_gateway_result(
+    gateway_settings: Callable[..., Settings],
+) -> None:
     seen: list[Any] = []
 
     class Listener:
         @hookimpl
+        def on_runtime_ready(self, result: Any) -> None:
+            seen.append(result)
+
+    runtime = setup(
+        needs_model_specs=True,
+        settings=gateway_settings(),
+        plugins=Plugins.boot(extra_plugins=[Listener()]),
+    )
+    assert seen == [runtime.result]
+    assert seen[0].source is RemoteConfigSource.FRESH
+
+
+def test_a_plugin_still_asking_for_the_runtime_loads_runs_and_is_warned(home: Path) -> None:
+    """The old signature keeps working for one release, with a DeprecationWarning naming
+    the arguments to take instead."""
+    seen: list[Any] = []
+
+    class OldStyle:
+        @hookimpl
         def on_runtime_ready(self, runtime: Any) -> None:
             seen.append(runtime)
 
-    runtime = setup(settings=Settings(home=home), plugins=Plugins.boot(extra_plugins=[Listener()]))
+    with pytest.warns(DeprecationWarning, match=r"take `result`, `settings` and `telemetry`"):
+        plugins = Plugins.boot(extra_plugins=[OldStyle()])
+    runtime = setup(settings=Settings(home=home), plugins=plugins)
     assert seen == [runtime]
 
 

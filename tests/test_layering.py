@@ -91,7 +91,7 @@ def test_validating_and_dry_running_load_no_template_engine() -> None:
         "from pipelex_core.bundles.dry_run import dry_run\n"
         "from pipelex_core.bundles.inputs import input_specs, start_pipe\n"
         "from pipelex_core.bundles.library import load_library\n"
-        "from pipelex_core.runtime import model_resolver\n"
+        "from pipelex_core.models.resolution import model_resolver\n"
         "from pipelex_core.settings import Settings\n"
         "home = tempfile.mkdtemp()\n"
         "resolver = model_resolver(Settings.load({'PIPELEX_HOME': home}), None)\n"

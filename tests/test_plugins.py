@@ -341,7 +341,7 @@ def test_hook_errors_of_the_pipelex_family_pass_through(home: Path) -> None:
 
     class Strict:
         @hookimpl
-        def on_runtime_ready(self, runtime: Any) -> None:
+        def on_runtime_ready(self, settings: Any) -> None:
             raise PipelexError("policy says no")
 
     with pytest.raises(PipelexError, match="policy says no") as raised:

@@ -12,9 +12,14 @@ import attrs
 
 from pipelex_core.bundles.check import CheckedLibrary, check_library
 from pipelex_core.bundles.library import load_library
-from pipelex_core.models.resolution import ResolvedModel, gateway_handles
+from pipelex_core.models.resolution import (
+    ResolvedModel,
+    gateway_handles,
+    model_resolver,
+    validate_gateway_models,
+)
 from pipelex_core.plugins import Plugins
-from pipelex_core.runtime import Runtime, model_resolver, setup, validate_gateway_models
+from pipelex_core.runtime import Runtime, setup
 from pipelex_core.settings import Settings
 
 
@@ -37,6 +42,6 @@ def check_bundles(
     resolver = model_resolver(settings, runtime.remote_config)
     checked = check_library(load_library(paths), resolver, allow_signatures=allow_signatures)
     models = [use.resolved for use in checked.model_uses]
-    if runtime.result is not None and runtime.plugins is not None:
+    if runtime.result is not None:
         validate_gateway_models(runtime.plugins, runtime.result, gateway_handles(models))
     return CheckedBundles(runtime=runtime, checked=checked, models=tuple(models))

@@ -15,8 +15,6 @@ from pipelex_core.errors import (
     PipelexUsageError,
     RemoteConfigUnavailableError,
 )
-from pipelex_core.plugins import Plugins
-from pipelex_core.settings import Settings
 
 
 def register(cli: click.Group) -> None:
@@ -26,10 +24,6 @@ def register(cli: click.Group) -> None:
 @click.group(no_args_is_help=False)
 def cache() -> None:
     """Inspect and manage the remote-config cache."""
-
-
-def _plugins(state: CliState, settings: Settings) -> Plugins:
-    return state.plugins or Plugins.boot(disabled=settings.disabled_plugins)
 
 
 @cache.command()
@@ -43,7 +37,7 @@ def _show(state: CliState) -> Outcome:
     from pipelex_core.cli.cache_inspect import describe_age, inspect_cache
 
     settings = state.settings()
-    report, _ = inspect_cache(_plugins(state, settings), settings)
+    report, _ = inspect_cache(state.booted_plugins(), settings)
     if not report["present"]:
         text = f"No cache at {report['path']}."
     elif not report["usable"]:
@@ -76,7 +70,7 @@ def _refresh(state: CliState) -> Outcome:
             "The Pipelex Gateway is disabled, so there is no remote config to cache.",
             "Enable it with `pipelex init --gateway --accept-terms` (or PIPELEX_GATEWAY=1).",
         )
-    plugins = _plugins(state, settings)
+    plugins = state.booted_plugins()
     obtained = obtain_remote_config(plugins, settings, require_fresh=True)
     report, _ = inspect_cache(plugins, settings)
     result = {
@@ -112,7 +106,7 @@ def clear(state: CliState) -> int:
 def _clear(state: CliState) -> Outcome:
     settings = state.settings()
     removed = [
-        entry for entry in _plugins(state, settings).clear_cached_config(settings=settings) if entry
+        entry for entry in state.booted_plugins().clear_cached_config(settings=settings) if entry
     ]
     text = "Removed " + ", ".join(removed) + "." if removed else "There was no cache to remove."
     return Outcome(result={"removed": removed}, text=text)
@@ -133,7 +127,7 @@ def _export(state: CliState, file: Path, force: bool) -> Outcome:
     from pipelex_core.output_path import write_output
 
     settings = state.settings()
-    report, cached = inspect_cache(_plugins(state, settings), settings)
+    report, cached = inspect_cache(state.booted_plugins(), settings)
     if cached is None:
         raise RemoteConfigUnavailableError(
             f"There is no usable cache to export ({report['reason']}).",
@@ -204,7 +198,7 @@ def _import(state: CliState, file: Path) -> Outcome:
             path=file,
         ) from None
     config = RemoteConfig.from_payload(cached.payload)
-    if not _plugins(state, settings).store_cached_config(cached=cached, settings=settings):
+    if not state.booted_plugins().store_cached_config(cached=cached, settings=settings):
         raise CacheUnusableError(
             "No cache plugin stored the import (is pipelex_file_cache disabled?)."
         )

@@ -9,7 +9,6 @@ import click
 
 from pipelex_core.cli.face import CliState, Outcome, remote_config_field, run_command
 from pipelex_core.errors import PipelexUsageError
-from pipelex_core.plugins import Plugins
 from pipelex_core.settings import GATEWAY_BACKEND
 
 
@@ -82,7 +81,7 @@ def plugins(state: CliState) -> int:
 
 
 def _plugins(state: CliState) -> Outcome:
-    loaded = state.plugins or Plugins.boot(disabled=state.settings().disabled_plugins)
+    loaded = state.booted_plugins()
     rows = [{**attrs.asdict(info), "hooks": loaded.hooks_of(info.name)} for info in loaded.infos]
     lines = [
         f"{row['name']} ({row['distribution'] or 'unknown'} {row['version'] or ''}): "

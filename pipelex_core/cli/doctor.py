@@ -94,7 +94,7 @@ def _doctor(state: CliState) -> Outcome:
         _routes_to_undefined_backends(routing, settings, entry, problems)
     _disabled_names_that_match_nothing(settings, problems)
     _writable_by_everyone(settings, problems)
-    plugins = state.plugins or Plugins.boot(disabled=settings.disabled_plugins)
+    plugins = state.booted_plugins()
     cache_report, cached = inspect_cache(plugins, settings)
     report["cache"] = cache_report
     if cache_report["present"] and not cache_report["usable"]:

@@ -65,6 +65,12 @@ class CliState:
     def settings(self) -> Settings:
         return Settings.load()
 
+    def booted_plugins(self) -> Plugins:
+        """The plugins ``main`` booted before parsing (every command runs after that)."""
+        if self.plugins is None:
+            raise RuntimeError("the CLI's plugins were not booted before the command ran")
+        return self.plugins
+
 
 def remote_config_field(result: RemoteConfigResult | None) -> dict[str, Any] | None:
     """The envelope's ``remote_config``: provenance of the catalogue (``runtime.result``),

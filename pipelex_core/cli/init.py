@@ -129,9 +129,8 @@ def _init(
 
 def _prime(state: CliState, settings: Settings, result: dict[str, Any], lines: list[str]) -> None:
     from pipelex_core.obtain import obtain_remote_config
-    from pipelex_core.plugins import Plugins
 
-    plugins = state.plugins or Plugins.boot(disabled=settings.disabled_plugins)
+    plugins = state.booted_plugins()
     try:
         obtained = obtain_remote_config(plugins, settings, require_fresh=True)
     except PipelexError as exc:

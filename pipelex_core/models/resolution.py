@@ -7,18 +7,22 @@ of the bundle (``bundles/model_uses.py``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import attrs
 
-from pipelex_core.models.byok import ByokBackends
+from pipelex_core.errors import GatewayUnknownModelError, PipelexError
+from pipelex_core.models.byok import ByokBackends, load_byok_backends
 from pipelex_core.models.deck import Deck
 from pipelex_core.models.routing import Routing
-from pipelex_core.settings import GATEWAY_BACKEND
+from pipelex_core.settings import GATEWAY_BACKEND, Settings
 
 if TYPE_CHECKING:
     from pipelex_core.model_specs import ModelSpec
+    from pipelex_core.plugins import Plugins
+    from pipelex_core.remote_config import RemoteConfig
+    from pipelex_core.results import RemoteConfigResult
 
 
 @attrs.frozen
@@ -70,3 +74,29 @@ class ModelResolver:
 def gateway_handles(resolved: Iterable[ResolvedModel]) -> tuple[str, ...]:
     """The distinct Gateway handles, in first-use order, for ``validate_models``."""
     return tuple(dict.fromkeys(model.handle for model in resolved if model.on_gateway))
+
+
+def validate_gateway_models(
+    plugins: Plugins, result: RemoteConfigResult, handles: Sequence[str]
+) -> None:
+    """Run every ``validate_models``; what they raise is a negative verdict on the models."""
+    try:
+        plugins.validate_models(config=result.config, handles=handles, source=result.source)
+    except GatewayUnknownModelError as exc:
+        if exc.cached_at is None:
+            exc.cached_at = result.cached_at
+        raise
+    except PipelexError as exc:
+        exc.is_verdict = True
+        raise
+
+
+def model_resolver(settings: Settings, config: RemoteConfig | None) -> ModelResolver:
+    """The deck, routing and BYOK specs of ``settings``, with the Gateway catalogue if any."""
+    return ModelResolver(
+        deck=Deck.load(settings.home),
+        routing=Routing.load(settings.home),
+        byok=load_byok_backends(settings),
+        gateway_enabled=settings.gateway_enabled,
+        catalogue=None if config is None else config.backend_model_specs,
+    )

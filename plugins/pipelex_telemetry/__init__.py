@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from pipelex_core import RemoteConfigSource, TelemetryDecision, hookimpl
 
 if TYPE_CHECKING:
-    from pipelex_core import Runtime, Settings
+    from pipelex_core import RemoteConfigResult, Settings
 
 
 @hookimpl(trylast=True)
@@ -32,12 +32,14 @@ def telemetry_decision(
 
 
 @hookimpl
-def on_runtime_ready(runtime: Runtime) -> None:
-    if not runtime.telemetry_enabled or runtime.remote_config is None:
+def on_runtime_ready(
+    result: RemoteConfigResult | None, settings: Settings, telemetry: TelemetryDecision
+) -> None:
+    if not telemetry.enabled or result is None:
         return
     try:
         from pipelex_telemetry.capture import send_setup_event
 
-        send_setup_event(runtime)
+        send_setup_event(result, settings)
     except Exception:  # best effort by contract: telemetry never fails a run
         return

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from pipelex_core import (
-    Runtime,
+    RemoteConfigResult,
+    Settings,
     check_url_allowed,
     pipelex_core_version,
     user_agent,
@@ -37,23 +38,21 @@ _lock = threading.Lock()
 _registered = False
 
 
-def send_setup_event(runtime: Runtime) -> None:
-    config = runtime.remote_config
-    if config is None:
-        return
+def send_setup_event(result: RemoteConfigResult, settings: Settings) -> None:
+    config = result.config
     properties = {
         "$lib": "pipelex-core",
         "pipelex_core_version": pipelex_core_version(),
         "python_version": platform.python_version(),
         "os": platform.system(),
-        "remote_config_source": runtime.source.value if runtime.source else None,
+        "remote_config_source": result.source.value,
         "gateway_models": len(config.backend_model_specs),
     }
     send(
         endpoint=config.posthog.endpoint,
         api_key=config.posthog.project_api_key,
         event=EVENT_SETUP,
-        distinct_id=anonymous_id(runtime.settings.home),
+        distinct_id=anonymous_id(settings.home),
         properties=properties,
     )
 
