@@ -34,16 +34,35 @@ ENTRY_POINT_GROUP = "pipelex"
 BUILTIN_MEMBERSHIP = "pipelex_core.gateway_membership"
 #: Checks the product's promises rest on ("unknown models fail loudly"): never disabled.
 ESSENTIAL_PLUGINS = frozenset({BUILTIN_MEMBERSHIP})
+#: The command line's own commands: plugins implementing ``register_commands``, as a third
+#: party's are, registered only when the command line boots (a library run needs no click).
+BUILTIN_COMMANDS = (
+    "pipelex_core.cli.init",
+    "pipelex_core.cli.bundle_commands",
+    "pipelex_core.cli.doctor",
+    "pipelex_core.cli.cache_commands",
+    "pipelex_core.cli.catalogue_commands",
+    "pipelex_core.cli.completion",
+)
 
 
 def installed_plugin_names() -> list[str]:
-    """Every name PIPELEX_DISABLE_PLUGINS could match: the built-in and the entry points."""
-    names = [BUILTIN_MEMBERSHIP]
+    """Every name PIPELEX_DISABLE_PLUGINS could match: the built-ins and the entry points."""
+    names = [BUILTIN_MEMBERSHIP, *BUILTIN_COMMANDS]
     names += [entry.name for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)]
     return sorted(set(names))
 
 
 _T = TypeVar("_T")
+
+
+class _BuiltIn:
+    """Where a plugin shipped with pipelex-core comes from (it has no entry point)."""
+
+
+BUILT_IN = _BuiltIn()
+#: Where a registered plugin comes from: pipelex-core, a distribution, or nowhere known.
+Source = importlib.metadata.Distribution | _BuiltIn | None
 
 
 class PluginError(ConfigurationError):
@@ -104,7 +123,7 @@ class Plugins:
     def __init__(
         self,
         manager: pluggy.PluginManager,
-        sources: Sequence[tuple[str, importlib.metadata.Distribution | None]] = (),
+        sources: Sequence[tuple[str, Source]] = (),
     ) -> None:
         self.manager = manager
         self._sources = tuple(sources)
@@ -116,11 +135,14 @@ class Plugins:
         an error), never on the path of an ordinary run."""
         from pipelex_core.identity import pipelex_core_version
 
-        infos = [PluginInfo(BUILTIN_MEMBERSHIP, "pipelex-core", pipelex_core_version())]
+        infos = []
         for name, dist in self._sources:
-            infos.append(
-                PluginInfo(name, dist.name if dist else None, dist.version if dist else None)
-            )
+            if isinstance(dist, _BuiltIn):
+                infos.append(PluginInfo(name, "pipelex-core", pipelex_core_version()))
+            else:
+                infos.append(
+                    PluginInfo(name, dist.name if dist else None, dist.version if dist else None)
+                )
         return tuple(infos)
 
     @classmethod
@@ -130,8 +152,12 @@ class Plugins:
         disabled: Iterable[str] = (),
         extra_plugins: Iterable[object] = (),
         load_entry_points: bool = True,
+        commands: bool = False,
     ) -> Plugins:
-        """Build a plugin manager: built-ins and third parties from the entry points."""
+        """Build a plugin manager: built-ins and third parties from the entry points; with
+        ``commands``, the command line's own commands too."""
+        import importlib
+
         from pipelex_core import gateway_membership
 
         manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
@@ -147,7 +173,11 @@ class Plugins:
         for name in blocked:
             manager.set_blocked(name)
         manager.register(gateway_membership, name=BUILTIN_MEMBERSHIP)
-        sources: list[tuple[str, importlib.metadata.Distribution | None]] = []
+        sources: list[tuple[str, Source]] = [(BUILTIN_MEMBERSHIP, BUILT_IN)]
+        for module_name in BUILTIN_COMMANDS if commands else ():
+            if module_name not in blocked:
+                manager.register(importlib.import_module(module_name), name=module_name)
+                sources.append((module_name, BUILT_IN))
         if load_entry_points:
             for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
                 if entry_point.name in blocked:

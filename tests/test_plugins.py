@@ -400,3 +400,23 @@ def test_an_unexpected_failure_is_exit_4_in_both_faces(tmp_path: Path) -> None:
     debug = run("--debug", "crash")
     assert debug.returncode == 4
     assert "Traceback (most recent call last)" in debug.stderr
+
+
+def test_the_built_in_commands_are_plugins_registered_as_a_third_party_s(cli: Any) -> None:
+    """Every command reaches the group through ``register_commands``; a built-in module can
+    be skipped by name like any plugin, and doctor knows the name."""
+    from pipelex_core.plugins import BUILTIN_COMMANDS
+
+    listed = cli.agent("plugins").envelope["result"]["plugins"]
+    by_name = {plugin["name"]: plugin for plugin in listed}
+    for name in BUILTIN_COMMANDS:
+        assert by_name[name]["hooks"] == ["register_commands"]
+        assert by_name[name]["distribution"] == "pipelex-core"
+    without = cli.agent("doctor", PIPELEX_DISABLE_PLUGINS="pipelex_core.cli.completion")
+    assert without.code == 0, without.envelope["result"]["problems"]
+    assert "pipelex_core.cli.completion" not in {
+        p["name"] for p in without.envelope["result"]["plugins"]
+    }
+    gone = cli.agent("completion", "bash", PIPELEX_DISABLE_PLUGINS="pipelex_core.cli.completion")
+    assert gone.code == 2
+    assert "No such command 'completion'" in gone.envelope["error"]["message"]

@@ -1,7 +1,8 @@
-"""The root ``pipelex`` group, its `main` (both faces), and the built-in command groups.
+"""The root ``pipelex`` group and its `main` (both faces).
 
-Plugins are booted once, before parsing, because ``register_commands`` adds commands to
-the group; every command then reuses them.
+Plugins are booted once, before parsing, because ``register_commands`` adds commands to the
+group: the built-in commands' modules implement it exactly as a third party's plugin does.
+Every command then reuses the same plugins.
 """
 
 from __future__ import annotations
@@ -14,14 +15,6 @@ from collections.abc import Sequence
 
 import click
 
-from pipelex_core.cli import (
-    bundle_commands,
-    cache_commands,
-    catalogue_commands,
-    completion,
-    doctor,
-    init,
-)
 from pipelex_core.cli.face import CliState, Outcome, aborted, emit
 from pipelex_core.errors import PipelexError
 from pipelex_core.plugins import Plugins
@@ -80,10 +73,6 @@ def cli(state: CliState, json_mode: bool, debug: bool, quiet: bool, verbose: boo
     progress.install(agent_face=state.json, quiet=quiet, verbose=verbose)
 
 
-for module in (init, bundle_commands, doctor, cache_commands, catalogue_commands, completion):
-    module.register(cli)
-
-
 #: Options of the root group that may also be written after the command
 #: (``pipelex validate --json FILE``), as agents and people do write them.
 ANYWHERE_FLAGS = ("--json", "--debug", "-q", "--quiet", "-v", "--verbose")
@@ -96,7 +85,7 @@ def main(argv: Sequence[str] | None = None, *, agent: bool = False) -> None:
     args = flags + [arg for arg in options if arg not in flags] + rest
     state = CliState(json=agent or "--json" in flags, debug="--debug" in flags)
     try:
-        state.plugins = Plugins.boot(disabled=disabled_plugins_from_env(os.environ))
+        state.plugins = Plugins.boot(disabled=disabled_plugins_from_env(os.environ), commands=True)
         state.plugins.register_commands(cli=cli)
     except PipelexError as exc:
         sys.exit(emit(state, _command_of(args), error=exc))

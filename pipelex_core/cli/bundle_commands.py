@@ -16,6 +16,7 @@ from pipelex_core.cli.face import (
     strict_json,
 )
 from pipelex_core.errors import InferenceNotAvailableError, PipelexUsageError
+from pipelex_core.hookspecs import hookimpl
 
 if TYPE_CHECKING:
     from pipelex_core.bundles.pipe_specs import PipeSpec
@@ -30,7 +31,8 @@ ALLOW_SIGNATURES = click.option(
 )
 
 
-def register(cli: click.Group) -> None:
+@hookimpl
+def register_commands(cli: click.Group) -> None:
     cli.add_command(validate)
     cli.add_command(inputs)
     cli.add_command(run)

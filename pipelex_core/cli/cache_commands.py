@@ -15,9 +15,11 @@ from pipelex_core.errors import (
     PipelexUsageError,
     RemoteConfigUnavailableError,
 )
+from pipelex_core.hookspecs import hookimpl
 
 
-def register(cli: click.Group) -> None:
+@hookimpl
+def register_commands(cli: click.Group) -> None:
     cli.add_command(cache)
 
 

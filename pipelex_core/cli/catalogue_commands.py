@@ -9,10 +9,12 @@ import click
 
 from pipelex_core.cli.face import CliState, Outcome, remote_config_field, run_command
 from pipelex_core.errors import PipelexUsageError
+from pipelex_core.hookspecs import hookimpl
 from pipelex_core.settings import GATEWAY_BACKEND
 
 
-def register(cli: click.Group) -> None:
+@hookimpl
+def register_commands(cli: click.Group) -> None:
     cli.add_command(models)
     cli.add_command(plugins)
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 import click
 
 from pipelex_core.cli.face import CliState, Outcome, run_command
+from pipelex_core.hookspecs import hookimpl
 
 SHELLS = ("bash", "zsh", "fish")
 
 
-def register(cli: click.Group) -> None:
+@hookimpl
+def register_commands(cli: click.Group) -> None:
     cli.add_command(completion)
 
 

@@ -17,6 +17,7 @@ import click
 
 from pipelex_core.cli.face import CliState, Outcome, run_command
 from pipelex_core.errors import ConfigurationError, PipelexError
+from pipelex_core.hookspecs import hookimpl
 from pipelex_core.kit import home_or_kit
 from pipelex_core.plugins import Plugins
 from pipelex_core.settings import (
@@ -57,7 +58,8 @@ class DoctorFoundProblemsError(PipelexError):
         return {"problems": self.problems}
 
 
-def register(cli: click.Group) -> None:
+@hookimpl
+def register_commands(cli: click.Group) -> None:
     cli.add_command(doctor)
 
 

@@ -22,6 +22,7 @@ from pipelex_core.errors import (
     PipelexUsageError,
     TermsNotAcceptedError,
 )
+from pipelex_core.hookspecs import hookimpl
 from pipelex_core.kit import kit_file
 from pipelex_core.settings import (
     BACKENDS_FILE,
@@ -42,7 +43,8 @@ class CachePrimingWarning(UserWarning):
     """``init`` could not prime the remote-config cache; it still succeeded."""
 
 
-def register(cli: click.Group) -> None:
+@hookimpl
+def register_commands(cli: click.Group) -> None:
     cli.add_command(init)
 
 
