@@ -12,12 +12,11 @@ import warnings
 import attrs
 
 from pipelex_core import activity
+from pipelex_core.config_source import CacheState, CacheStatus, read_cache
 from pipelex_core.errors import (
-    CacheUnusableError,
     PipelexError,
     RemoteConfigFetchError,
     RemoteConfigUnavailableError,
-    RemoteConfigValidationError,
 )
 from pipelex_core.plugins import Plugins
 from pipelex_core.remote_config import RemoteConfig
@@ -50,33 +49,13 @@ class Obtained:
     stored: bool = False
 
 
-@attrs.frozen
-class _CacheState:
-    cached: CachedConfig | None
-    error: CacheUnusableError | None
-
-    def describe(self, settings: Settings) -> str:
-        if self.error is not None:
-            return f"the cache at {settings.cache_path} is unusable: {self.error.reason}"
-        if self.cached is None:
-            return f"there is no cache at {settings.cache_path}"
-        return f"a cache from {self.cached.cached_at.isoformat()} exists"
-
-    @property
-    def label(self) -> str:
-        if self.error is not None:
-            return "unusable"
-        return "absent" if self.cached is None else "usable"
-
-
 def obtain_remote_config(plugins: Plugins, settings: Settings, *, require_fresh: bool) -> Obtained:
     """Fetch and validate the remote config, falling back to the cache where allowed."""
     url = settings.remote_config_url
     check_url_allowed(url)
-    cache = _load_cache(plugins, settings)
+    cache = read_cache(plugins, settings)
     activity.report_detail(
-        cache.describe(settings)
-        + (f" at {settings.cache_path}" if cache.cached is not None else "")
+        cache.describe() + (f" at {cache.path}" if cache.status is CacheStatus.USABLE else "")
     )
 
     if settings.offline:
@@ -86,13 +65,13 @@ def obtain_remote_config(plugins: Plugins, settings: Settings, *, require_fresh:
         )
 
     fetch_settings = settings
-    if cache.cached is not None and not require_fresh:  # only a permitted fallback hurries
+    if cache.usable_entry is not None and not require_fresh:  # only a permitted fallback hurries
         fetch_settings = attrs.evolve(
             settings,
             fetch_deadline=min(settings.fetch_deadline, FALLBACK_FETCH_DEADLINE),
             fallback_available=True,
         )
-    etag = _etag_for(cache.cached, url)
+    etag = _etag_for(cache.usable_entry, url)
     activity.report_detail(
         f"fetching {redact_url(url)} (up to {fetch_settings.fetch_deadline:g} s"
         + (", then the cache" if fetch_settings.fallback_available else "")
@@ -113,7 +92,7 @@ def obtain_remote_config(plugins: Plugins, settings: Settings, *, require_fresh:
             )
         revalidated = fetched.not_modified
         if revalidated:
-            fetched = _confirmed_cache(fetched, cache.cached, url)
+            fetched = _confirmed_cache(fetched, cache.usable_entry, url)
     except RemoteConfigFetchError as exc:
         reason = exc.message.rstrip(".")
         activity.report_detail(f"fetch failed: {reason}")
@@ -122,13 +101,13 @@ def obtain_remote_config(plugins: Plugins, settings: Settings, *, require_fresh:
         )
 
     config = RemoteConfig.from_payload(fetched.payload, url=redact_url(url))
-    previous = 0 if config.backend_model_specs else _models_in(cache.cached)
-    if previous and cache.cached is not None:
+    previous = 0 if config.backend_model_specs else _models_in(cache)
+    if previous and cache.entry is not None:
         warnings.warn(
             RemoteConfigEmptyCatalogueWarning(
                 f"The fresh remote config from {redact_url(url)} lists no models; this run "
                 "uses it, but the cache (from "
-                f"{cache.cached.cached_at.isoformat()}, {previous} models) was "
+                f"{cache.entry.cached_at.isoformat()}, {previous} models) was "
                 "kept for offline runs instead of being emptied."
             ),
             stacklevel=3,
@@ -146,14 +125,10 @@ def obtain_remote_config(plugins: Plugins, settings: Settings, *, require_fresh:
     )
 
 
-def _models_in(cached: CachedConfig | None) -> int:
-    """How many models a cached payload lists (0 when there is none to count)."""
-    if cached is None:
-        return 0
-    try:
-        return len(RemoteConfig.from_payload(cached.payload).backend_model_specs)
-    except RemoteConfigValidationError:
-        return 0
+def _models_in(cache: CacheState) -> int:
+    """How many models a usable cache lists (0 when there is none to count)."""
+    checked = cache.checked()
+    return 0 if checked.config is None else len(checked.config.backend_model_specs)
 
 
 def _etag_for(cached: CachedConfig | None, url: str) -> str | None:
@@ -180,16 +155,8 @@ def _confirmed_cache(
     )
 
 
-def _load_cache(plugins: Plugins, settings: Settings) -> _CacheState:
-    try:
-        cached = plugins.load_cached_config(settings=settings)
-    except CacheUnusableError as exc:
-        return _CacheState(None, exc)
-    return _CacheState(cached, None)
-
-
 def _fall_back(
-    cache: _CacheState,
+    cache: CacheState,
     settings: Settings,
     *,
     reason: str,
@@ -198,12 +165,12 @@ def _fall_back(
 ) -> Obtained:
     url = redact_url(settings.remote_config_url)
     if require_fresh:
-        refused = cache.cached is not None
+        refused = cache.usable_entry is not None
         cache_note = (
-            f"the cache from {cache.cached.cached_at.isoformat()} was refused because fresh "
-            "data is required"
-            if cache.cached is not None
-            else cache.describe(settings)
+            f"the cache from {cache.usable_entry.cached_at.isoformat()} was refused because "
+            "fresh data is required"
+            if cache.usable_entry is not None
+            else cache.describe()
         )
         raise RemoteConfigUnavailableError(
             f"Fresh remote config is required but could not be had: {reason}; {cache_note}.",
@@ -212,50 +179,38 @@ def _fall_back(
             + (" (unset PIPELEX_OFFLINE)." if settings.offline else "."),
             url=url,
             fetch_error=fetch_error,
-            cache_state=cache.label,
+            cache_state=cache.status.value,
             cache_path=settings.cache_path,
-            cache_error=cache.error,
+            cache_error=cache.problem,
             cache_refused=refused,
             retryable=not settings.offline,
         )
-    config, state = _validated(cache, settings)
-    if config is None or state.cached is None:
+    state = cache.checked()
+    if state.config is None or state.usable_entry is None:
         raise RemoteConfigUnavailableError(
-            f"The Pipelex Gateway remote config is unavailable: {reason}, and "
-            f"{state.describe(settings)}.",
+            f"The Pipelex Gateway remote config is unavailable: {reason}, and {state.describe()}.",
             _fetch_hint(fetch_error) + _cold_hint(settings),
             url=url,
             fetch_error=fetch_error,
-            cache_state=state.label,
+            cache_state=state.status.value,
             cache_path=settings.cache_path,
-            cache_error=state.error,
+            cache_error=state.problem,
             retryable=not settings.offline,
         )
-    cached_from = state.cached.source_url
+    entry = state.usable_entry
+    cached_from = entry.source_url
     other_url = cached_from is not None and cached_from != url
     result = RemoteConfigResult(
-        config=config,
+        config=state.config,
         source=RemoteConfigSource.CACHED,
-        cached_at=state.cached.cached_at,
+        cached_at=entry.cached_at,
         cached_from=cached_from if other_url else None,
     )
     if other_url:
         reason += f"; the cache came from {cached_from}, not the configured {url}"
-    if state.cached.written_by != "pipelex-core":
-        reason += f"; the cache is one {state.cached.written_by} wrote, read in its format"
+    if entry.written_by != "pipelex-core":
+        reason += f"; the cache is one {entry.written_by} wrote, read in its format"
     return Obtained(result, fallback_reason=reason)
-
-
-def _validated(cache: _CacheState, settings: Settings) -> tuple[RemoteConfig | None, _CacheState]:
-    """The cached payload as a model; a payload failing the schema makes the cache unusable."""
-    if cache.cached is None:
-        return None, cache
-    try:
-        return RemoteConfig.from_payload(cache.cached.payload), cache
-    except RemoteConfigValidationError as exc:
-        problems = "; ".join(exc.problems[:3])
-        reason = f"its payload fails the remote-config schema ({problems})"
-        return None, _CacheState(None, CacheUnusableError(reason, path=settings.cache_path))
 
 
 def _fetch_hint(fetch_error: RemoteConfigFetchError | None) -> str:

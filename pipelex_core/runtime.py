@@ -36,6 +36,8 @@ class Runtime:
     result: RemoteConfigResult | None = None
     telemetry_enabled: bool = False
     telemetry_reason: str = "not decided"
+    #: Fresh data only: whether every cache plugin stored it (else a warning said why).
+    cache_written: bool = False
 
     @property
     def remote_config(self) -> RemoteConfig | None:
@@ -102,7 +104,9 @@ def setup(
         resolver = model_resolver(settings, result.config)
         resolved = [resolver.resolve(ref) for ref in resolver.deck.choice_defaults.values()]
         validate_gateway_models(plugins, result, gateway_handles(resolved))
-    runtime = Runtime(settings=settings, result=result, plugins=plugins)
+    runtime = Runtime(
+        settings=settings, result=result, plugins=plugins, cache_written=obtained.stored
+    )
     return _ready(plugins, settings, needs_inference, runtime)
 
 

@@ -36,21 +36,21 @@ def show(state: CliState) -> int:
 
 
 def _show(state: CliState) -> Outcome:
-    from pipelex_core.cli.cache_inspect import describe_age, inspect_cache
+    from pipelex_core.config_source import CacheStatus, describe_age, inspect_cache
 
-    settings = state.settings()
-    report, _ = inspect_cache(state.booted_plugins(), settings)
-    if not report["present"]:
-        text = f"No cache at {report['path']}."
-    elif not report["usable"]:
-        text = f"The cache at {report['path']} is unusable: {report['reason']}."
+    cache = inspect_cache(state.booted_plugins(), state.settings())
+    report = cache.report()
+    if cache.status is CacheStatus.ABSENT:
+        text = f"No cache at {cache.path}."
+    elif cache.status is CacheStatus.UNUSABLE:
+        text = f"The cache at {cache.path} is unusable: {report['reason']}."
     else:
         text = (
-            f"Cache at {report['path']}: {report['models']} models, cached at "
+            f"Cache at {cache.path}: {report['models']} models, cached at "
             f"{report['cached_at']} ({describe_age(report['age_seconds'])}), "
             f"from {report['source_url']}."
         )
-        if report.get("written_by", "pipelex-core") != "pipelex-core":
+        if "written_by" in report:
             text += f" Written by {report['written_by']}, read in its format (no ETag)."
     return Outcome(result={"cache": report}, text=text)
 
@@ -63,8 +63,8 @@ def refresh(state: CliState) -> int:
 
 
 def _refresh(state: CliState) -> Outcome:
-    from pipelex_core.cli.cache_inspect import inspect_cache
-    from pipelex_core.obtain import obtain_remote_config
+    from pipelex_core.config_source import inspect_cache
+    from pipelex_core.runtime import setup
 
     settings = state.settings()
     if not settings.gateway_enabled:
@@ -73,15 +73,21 @@ def _refresh(state: CliState) -> Outcome:
             "Enable it with `pipelex init --gateway --accept-terms` (or PIPELEX_GATEWAY=1).",
         )
     plugins = state.booted_plugins()
-    obtained = obtain_remote_config(plugins, settings, require_fresh=True)
-    report, _ = inspect_cache(plugins, settings)
+    runtime = setup(
+        needs_model_specs=True,
+        require_fresh=True,
+        settings=settings,
+        plugins=plugins,
+        check_models=False,
+    )
+    report = inspect_cache(plugins, settings).report()
     result = {
         "cache": report,
-        "stored": obtained.stored,
-        "remote_config": remote_config_field(obtained.result),
+        "stored": runtime.cache_written,
+        "remote_config": remote_config_field(runtime.result),
     }
-    models = len(obtained.result.config.backend_model_specs)
-    if not obtained.stored:  # caching is this command's whole job: not done is not ok
+    models = len(runtime.remote_config.backend_model_specs) if runtime.remote_config else 0
+    if not runtime.cache_written:  # caching is this command's whole job: not done is not ok
         failure = CacheNotRefreshedError(
             f"Fetched fresh data but could not write the cache at {report['path']} (see the "
             "warning for why); the previous cache, if any, is unchanged.",
@@ -125,18 +131,21 @@ def export_(state: CliState, file: Path, force: bool) -> int:
 
 def _export(state: CliState, file: Path, force: bool) -> Outcome:
     from pipelex_core.cache_envelope import encode_envelope
-    from pipelex_core.cli.cache_inspect import inspect_cache
+    from pipelex_core.config_source import inspect_cache
     from pipelex_core.output_path import write_output
 
     settings = state.settings()
-    report, cached = inspect_cache(state.booted_plugins(), settings)
+    state_of_cache = inspect_cache(state.booted_plugins(), settings)
+    cached = state_of_cache.usable_entry
+    report = state_of_cache.report()
     if cached is None:
+        reason = report["reason"]
         raise RemoteConfigUnavailableError(
-            f"There is no usable cache to export ({report['reason']}).",
+            f"There is no usable cache to export ({reason}).",
             "Prime it with `pipelex init` or `pipelex cache refresh` while online.",
             url=settings.remote_config_url,
             fetch_error=None,
-            cache_state="unusable" if report["present"] else "absent",
+            cache_state=state_of_cache.status.value,
             cache_path=settings.cache_path,
         )
     data = encode_envelope(cached)

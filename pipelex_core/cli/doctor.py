@@ -27,9 +27,9 @@ from pipelex_core.settings import (
     Settings,
     home_from_env,
 )
-from pipelex_core.types import RemoteConfigSource
 
 if TYPE_CHECKING:
+    from pipelex_core.config_source import CacheState
     from pipelex_core.models.routing import Routing
 
 #: doctor's reachability probe never waits longer than this.
@@ -71,7 +71,7 @@ def doctor(state: CliState) -> int:
 
 
 def _doctor(state: CliState) -> Outcome:
-    from pipelex_core.cli.cache_inspect import inspect_cache
+    from pipelex_core.config_source import inspect_cache
     from pipelex_core.models.routing import ROUTING_FILE, Routing
 
     problems: list[str] = []
@@ -97,14 +97,12 @@ def _doctor(state: CliState) -> Outcome:
     _disabled_names_that_match_nothing(settings, problems)
     _writable_by_everyone(settings, problems)
     plugins = state.booted_plugins()
-    cache_report, cached = inspect_cache(plugins, settings)
-    report["cache"] = cache_report
-    if cache_report["present"] and not cache_report["usable"]:
-        problems.append(
-            f"the cache at {cache_report['path']} is unusable: {cache_report['reason']}"
-        )
-    report["gateway"] = _gateway(plugins, settings, cached is not None, problems)
-    report["telemetry"] = _telemetry(plugins, settings, report["gateway"], cached is not None)
+    cache = inspect_cache(plugins, settings)
+    report["cache"] = cache.report()
+    if cache.problem is not None:
+        problems.append(cache.describe())
+    report["gateway"] = _gateway(plugins, settings, cache, problems)
+    report["telemetry"] = _telemetry(plugins, settings, report["gateway"]["reachable"], cache)
     report["byok_backends"] = _byok(settings, problems)
     report["plugins"] = [
         {**attrs.asdict(info), "hooks": plugins.hooks_of(info.name)} for info in plugins.infos
@@ -231,50 +229,36 @@ def _origin(home: Path, name: str) -> str:
 
 
 def _gateway(
-    plugins: Plugins, settings: Settings, usable_cache: bool, problems: list[str]
+    plugins: Plugins, settings: Settings, cache: CacheState, problems: list[str]
 ) -> dict[str, Any]:
-    from pipelex_core.url_policy import check_url_allowed, redact_url
+    from pipelex_core.config_source import CacheStatus, url_verdict
 
+    verdict = url_verdict(settings)  # the check every Gateway command makes first, so doctor
+    # never clears what they refuse
     gateway: dict[str, Any] = {
         "enabled": settings.gateway_enabled,
-        "remote_config_url": redact_url(settings.remote_config_url),
+        "remote_config_url": verdict.url,
         "terms_accepted": settings.terms_accepted,
         "offline": settings.offline,
         "reachable": None,
         "reachability_error": None,
     }
-    url_error = None
-    try:  # the check every Gateway command makes first, so doctor never clears what they refuse
-        check_url_allowed(settings.remote_config_url)
-    except PipelexError as exc:
-        url_error = exc.message
-        problems.append(url_error)
+    if verdict.refusal is not None:
+        problems.append(verdict.refusal)
     if not settings.gateway_enabled:
         return gateway
     if not settings.terms_accepted:
         problems.append(
             "the Gateway is enabled but its terms are not accepted (run `pipelex init`)"
         )
-    if url_error is not None:
-        gateway["reachability_error"] = url_error
+    if verdict.refusal is not None:
+        gateway["reachability_error"] = verdict.refusal
         return gateway
     if settings.offline:
         gateway["reachability_error"] = "not checked: PIPELEX_OFFLINE=1"
     else:
-        try:
-            probe = attrs.evolve(
-                settings, fetch_deadline=min(settings.fetch_deadline, PROBE_DEADLINE)
-            )
-            fetched = plugins.fetch_config(
-                url=settings.remote_config_url, settings=probe, etag=None
-            )
-            gateway["reachable"] = fetched is not None
-            if fetched is None:
-                gateway["reachability_error"] = "no fetcher plugin is loaded"
-        except PipelexError as exc:
-            gateway["reachable"] = False
-            gateway["reachability_error"] = exc.message
-    if not usable_cache and gateway["reachable"] is not True:
+        gateway["reachable"], gateway["reachability_error"] = _reach(plugins, settings)
+    if cache.status is not CacheStatus.USABLE and gateway["reachable"] is not True:
         problems.append(
             "the Gateway is enabled, the remote config is unreachable and there is no usable "
             "cache: run `pipelex init` (or `pipelex cache refresh`) while online, or use BYOK"
@@ -282,15 +266,25 @@ def _gateway(
     return gateway
 
 
+def _reach(plugins: Plugins, settings: Settings) -> tuple[bool, str | None]:
+    """One short fetch, through the fetcher plugins as a run would make it."""
+    probe = attrs.evolve(settings, fetch_deadline=min(settings.fetch_deadline, PROBE_DEADLINE))
+    try:
+        fetched = plugins.fetch_config(url=settings.remote_config_url, settings=probe, etag=None)
+    except PipelexError as exc:
+        return False, exc.message
+    if fetched is None:
+        return False, "no fetcher plugin is loaded"
+    return True, None
+
+
 def _telemetry(
-    plugins: Plugins, settings: Settings, gateway: dict[str, Any], usable_cache: bool
+    plugins: Plugins, settings: Settings, reachable: bool | None, cache: CacheState
 ) -> dict[str, Any]:
     """Whether an inference run right now would send telemetry, as the telemetry plugin rules."""
-    source = None
-    if gateway["reachable"]:
-        source = RemoteConfigSource.FRESH
-    elif settings.gateway_enabled and usable_cache:
-        source = RemoteConfigSource.CACHED
+    from pipelex_core.config_source import expected_source
+
+    source = expected_source(settings, reachable, cache)
     decision = plugins.telemetry_decision(settings=settings, source=source, needs_inference=True)
     return {"enabled": decision.enabled, "reason": decision.reason, "applies_to": "inference runs"}
 
@@ -317,7 +311,7 @@ def _byok(settings: Settings, problems: list[str]) -> list[dict[str, Any]]:
 
 
 def _render(report: dict[str, Any]) -> str:
-    from pipelex_core.cli.cache_inspect import describe_age
+    from pipelex_core.config_source import describe_age
 
     lines = [f"PIPELEX_HOME: {report['home']}"]
     for entry in report["config_files"]:

@@ -130,11 +130,16 @@ def _init(
 
 
 def _prime(state: CliState, settings: Settings, result: dict[str, Any], lines: list[str]) -> None:
-    from pipelex_core.obtain import obtain_remote_config
+    from pipelex_core.runtime import setup
 
-    plugins = state.booted_plugins()
     try:
-        obtained = obtain_remote_config(plugins, settings, require_fresh=True)
+        runtime = setup(
+            needs_model_specs=True,
+            require_fresh=True,
+            settings=settings,
+            plugins=state.booted_plugins(),
+            check_models=False,
+        )
     except PipelexError as exc:
         result["cache_priming_error"] = exc.message
         warnings.warn(
@@ -146,14 +151,14 @@ def _prime(state: CliState, settings: Settings, result: dict[str, Any], lines: l
         )
         lines.append("Cache not primed (see the warning); any existing cache was left as it was.")
         return
-    result["cache_primed"] = obtained.stored
-    if not obtained.stored:
+    result["cache_primed"] = runtime.cache_written
+    if not runtime.cache_written:
         result["cache_priming_error"] = "the fetched config could not be written to the cache"
-    result["remote_config"] = remote_config_field(obtained.result)
-    models = len(obtained.result.config.backend_model_specs)
+    result["remote_config"] = remote_config_field(runtime.result)
+    models = len(runtime.remote_config.backend_model_specs) if runtime.remote_config else 0
     lines.append(
         f"Primed the cache with {models} Gateway models ({settings.cache_path})."
-        if obtained.stored
+        if runtime.cache_written
         else "Fetched the Gateway catalogue but could not cache it (see the warning)."
     )
 
