@@ -43,6 +43,7 @@ BUILTIN_COMMANDS = (
     "pipelex_core.cli.cache_commands",
     "pipelex_core.cli.catalogue_commands",
     "pipelex_core.cli.completion",
+    "pipelex_core.cli.schema",
 )
 
 

@@ -343,7 +343,7 @@ def test_json_is_accepted_anywhere_before_a_double_dash(cli: Cli, args: tuple[st
     bundle = str(EXAMPLES / "bundles" / "summarize.mthds")
     completed = cli.run(*[bundle if arg == "BUNDLE" else arg for arg in args])
     assert completed.code == 0, completed.stderr
-    assert json.loads(completed.stdout)["command"] == "validate"
+    assert completed.envelope["command"] == "validate"
 
 
 @pytest.mark.parametrize(

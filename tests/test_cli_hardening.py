@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -23,7 +22,7 @@ def test_an_ascii_terminal_gets_strict_json_and_no_traceback(cli: Cli, tmp_path:
     agent = cli.agent("validate", str(bundle), PYTHONIOENCODING="ascii")
     assert agent.code == 1
     assert agent.stdout.isascii()
-    assert json.loads(agent.stdout)["error"]["problems"][0]["file"] == str(bundle)
+    assert agent.envelope["error"]["problems"][0]["file"] == str(bundle)
     human = cli.run("validate", str(bundle), PYTHONIOENCODING="ascii")
     assert human.code == 1
     assert "Traceback" not in human.stderr

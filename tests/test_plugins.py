@@ -25,6 +25,7 @@ from pipelex_core import (
     setup,
 )
 from pipelex_core.config_server import closed_port_url
+from tests.cli_runner import agent_envelope
 
 BUILT_INS = {"pipelex_http_fetcher", "pipelex_file_cache"}
 
@@ -193,7 +194,7 @@ def test_the_agent_face_stays_one_json_object_when_a_plugin_exits(tmp_path: Path
         check=False,
         timeout=60,
     )
-    envelope = json.loads(completed.stdout)
+    envelope = agent_envelope(completed.stdout)
     assert envelope["ok"] is False
     assert "SystemExit: 0" in envelope["error"]["message"]
     assert completed.returncode == 3
@@ -264,7 +265,7 @@ def test_a_plugin_breaking_a_hook_is_named_with_the_remedy(tmp_path: Path) -> No
         cwd=REPO,
     )
     assert completed.returncode == 3
-    error = json.loads(completed.stdout)["error"]
+    error = agent_envelope(completed.stdout)["error"]
     assert error["type"] == "PluginHookError"
     assert error["plugin"] == "broken_plugin"
     assert error["distribution"] == "broken-plugin"
@@ -298,7 +299,7 @@ def test_a_fetch_config_returning_the_wrong_type_blames_that_plugin(tmp_path: Pa
         cwd=REPO,
     )
     assert completed.returncode == 3  # a broken plugin is the environment's, not exit 4
-    error = json.loads(completed.stdout)["error"]
+    error = agent_envelope(completed.stdout)["error"]
     assert error["type"] == "PluginHookError"
     assert (error["plugin"], error["distribution"], error["hook"]) == (
         "broken_plugin",
@@ -388,7 +389,7 @@ def test_an_unexpected_failure_is_exit_4_in_both_faces(tmp_path: Path) -> None:
 
     agent = run("--json", "crash")
     assert agent.returncode == 4
-    envelope = json.loads(agent.stdout)
+    envelope = agent_envelope(agent.stdout)
     assert envelope["ok"] is False
     assert envelope["error"]["type"] == "InternalError"
     assert envelope["error"]["message"] == "KeyError: 'missing'"

@@ -3,7 +3,6 @@ project, works through the ``pipelex`` command with no step but ``pip install``.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import venv
@@ -14,7 +13,7 @@ import pytest
 
 from pipelex_core.config_server import ConfigServer
 from tests.bundle_text import llm_bundle
-from tests.cli_runner import EXAMPLES, REPO
+from tests.cli_runner import EXAMPLES, REPO, agent_envelope
 
 PLUGIN = EXAMPLES / "pipelex-model-policy"
 
@@ -66,7 +65,7 @@ def run(bin_dir: Path, home: Path, *args: str, **env: str) -> subprocess.Complet
 def test_plugins_lists_the_third_party_plugin(fresh_env: Path, home: Path) -> None:
     completed = run(fresh_env, home, "plugins")
     assert completed.returncode == 0, completed.stderr
-    rows = {row["name"]: row for row in json.loads(completed.stdout)["result"]["plugins"]}
+    rows = {row["name"]: row for row in agent_envelope(completed.stdout)["result"]["plugins"]}
     assert rows["pipelex_model_policy"] == {
         "name": "pipelex_model_policy",
         "distribution": "pipelex-model-policy",
@@ -84,7 +83,7 @@ def test_the_policy_runs_beside_the_built_in_check(
     expensive.write_text(llm_bundle("claude-4.8-opus"))
     refused = run(fresh_env, home, "validate", str(expensive), PIPELEX_MAX_OUTPUT_COST="20", **env)
     assert refused.returncode == 1, refused.stdout + refused.stderr
-    error = json.loads(refused.stdout)["error"]
+    error = agent_envelope(refused.stdout)["error"]
     assert error["type"] == "ModelTooExpensiveError"
     assert "claude-4.8-opus (25)" in error["message"]
     assert "fresh catalogue" in error["message"]
@@ -94,7 +93,7 @@ def test_the_policy_runs_beside_the_built_in_check(
     unknown = tmp_path / "unknown.mthds"
     unknown.write_text(llm_bundle("gpt-9-imaginary"))
     membership = run(fresh_env, home, "validate", str(unknown), PIPELEX_MAX_OUTPUT_COST="30", **env)
-    assert json.loads(membership.stdout)["error"]["type"] == "GatewayUnknownModelError"
+    assert agent_envelope(membership.stdout)["error"]["type"] == "GatewayUnknownModelError"
 
 
 def test_the_plugin_can_be_disabled(
@@ -118,4 +117,4 @@ def test_the_plugin_can_be_disabled(
 def test_a_byok_dry_run_works_from_the_fresh_environment(fresh_env: Path, home: Path) -> None:
     completed = run(fresh_env, home, "run", "examples/bundles/summarize.mthds", "--dry-run")
     assert completed.returncode == 0, completed.stdout
-    assert json.loads(completed.stdout)["result"]["trace"][0]["backend"] == "openai"
+    assert agent_envelope(completed.stdout)["result"]["trace"][0]["backend"] == "openai"
