@@ -320,3 +320,33 @@ def test_each_command_result_matches_its_own_definition(
     leaves = {name for name, ref in dispatched().items() if ref != "help_result"}
     assert leaves - seen == set()
 
+
+# --- one object on stdout, whatever --help and --version meet -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "command", "message"),
+    [
+        (("validate", "--version"), "validate", "No such option"),
+        (("cache", "--version"), "cache", "No such option"),
+        (("no-such-command", "--help"), "no-such-command", "No such command"),
+    ],
+)
+def test_a_usage_error_beside_help_or_version_is_still_one_envelope(
+    cli: Cli, args: tuple[str, ...], command: str, message: str
+) -> None:
+    completed = cli.agent(*args)
+    assert completed.code == 2
+    envelope = completed.envelope
+    assert envelope["command"] == command
+    assert envelope["error"]["type"] == "UsageError"
+    assert message in envelope["error"]["message"]  # click words the rest per version
+    assert args[-1 if message == "No such option" else 0] in envelope["error"]["message"]
+    assert completed.stderr == ""
+
+
+def test_the_root_version_is_the_version_command_whatever_follows(cli: Cli) -> None:
+    """click answers the root's --version before reading the words after it."""
+    envelope = cli.agent("--version", "validate").envelope
+    assert envelope["command"] == "version"
+    assert set(envelope["result"]) == {"version", "python", "platform"}

@@ -105,15 +105,17 @@ def _asks_for_text(args: Sequence[str]) -> bool:
 
 
 def _text_in_envelope(state: CliState, args: Sequence[str]) -> int:
-    """In the agent face, ``--help`` and ``--version`` come back inside the one JSON object."""
+    """In the agent face, ``--help`` and ``--version`` come back inside the one JSON object.
+
+    Only click's text is captured: the envelope, a usage error's included, goes to stdout."""
     buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer):
-        try:
+    try:
+        with contextlib.redirect_stdout(buffer):
             cli.main(args, prog_name="pipelex", standalone_mode=False, obj=state)
-        except click.UsageError as exc:
-            return emit(state, _command_of(args), error=exc)
-    if "--version" in args:
-        return emit(state, _command_of(args) or "version", outcome=Outcome(result=_version()))
+    except click.UsageError as exc:
+        return emit(state, _command_of(args), error=exc)
+    if "--version" in args:  # no command takes --version: the root's answered, whatever follows
+        return emit(state, "version", outcome=Outcome(result=_version()))
     return emit(
         state, _command_of(args) or "help", outcome=Outcome(result={"help": buffer.getvalue()})
     )
