@@ -350,3 +350,33 @@ def test_the_root_version_is_the_version_command_whatever_follows(cli: Cli) -> N
     envelope = cli.agent("--version", "validate").envelope
     assert envelope["command"] == "version"
     assert set(envelope["result"]) == {"version", "python", "platform"}
+
+
+# --- docs/agent.md in step with the schema -------------------------------------------------------
+
+
+def _table_after(heading: str) -> list[str]:
+    """The first cells of the table under ``heading`` in docs/agent.md, header row aside."""
+    text = (REPO / "docs" / "agent.md").read_text(encoding="utf-8")
+    section = re.split(r"\n#", text.split("\n" + heading + "\n", 1)[1], maxsplit=1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ")]
+    return [line.split(" | ")[0] for line in rows[1:]]
+
+
+def test_the_doc_describes_the_result_of_every_command_the_schema_knows() -> None:
+    documented = set()
+    for cell in _table_after("### Results"):
+        documented |= set(re.findall(r"`([a-z][a-z -]*)`", cell))
+    leaves = {name for name, ref in dispatched().items() if ref != "help_result"}
+    assert documented == leaves
+
+
+def test_the_doc_names_every_error_type_the_schema_details() -> None:
+    documented = set()
+    for cell in _table_after("## The error object"):
+        documented |= set(re.findall(r"`([A-Za-z]+)`", cell))
+    detailed = set()
+    for branch in shipped()["$defs"]["error"]["allOf"]:
+        condition = branch["if"]["properties"]["type"]
+        detailed |= set(condition.get("enum", [condition.get("const")]))
+    assert detailed - {"PluginError"} == documented

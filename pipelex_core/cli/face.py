@@ -193,7 +193,8 @@ def debug_traceback(error: BaseException) -> str:
 
 
 #: The agent envelope's version: a new key may appear without a change here; removing or
-#: renaming a key, or changing what one means, takes a new version (README, "agent face").
+#: renaming a key, or changing what one means, takes a new version, and a new schema file
+#: beside ``pipelex_core/schemas/agent-v1.json`` (docs/agent.md, "Compatibility").
 ENVELOPE_SCHEMA_VERSION = 1
 
 
