@@ -2,10 +2,10 @@
 
 Run by tox's ``pkg`` environment: ``twine check`` passes (the README renders on an index);
 the metadata an index shows is complete (summary, licence and its file, authors, project
-URLs, classifiers, Python requirement); entry points, kit files and ``py.typed`` are in the
-installed wheel; ``pipelex --help`` and a BYOK dry run work from it; and the wheel installs
-as a user installs a tool (``uv tool install``, into a throw-away tool directory), whose
-``pipelex`` and ``pipelex-agent`` then run.
+URLs, classifiers, Python requirement); entry points, kit files, the agent schema and
+``py.typed`` are in the installed wheel; ``pipelex --help``, ``pipelex-agent schema`` and a
+BYOK dry run work from it; and the wheel installs as a user installs a tool (``uv tool
+install``, into a throw-away tool directory), whose ``pipelex`` and ``pipelex-agent`` then run.
 """
 
 from __future__ import annotations
@@ -42,6 +42,8 @@ KIT = (
     "kit/backends/mistral.toml",
     "kit/backends/linkup.toml",
 )
+#: The agent contract's JSON Schema (docs/agent.md), read by ``pipelex schema``.
+SCHEMAS = ("schemas/agent-v1.json",)
 
 INSPECT = """
 import importlib.metadata as m, importlib.util as u, json, pathlib
@@ -99,7 +101,7 @@ def main() -> None:
                 f"licence: {facts['license']!r}, LICENSE shipped: {facts['license_file']}"
             )
         core = Path(facts["core"])
-        problems += [f"missing {name}" for name in KIT if not (core / name).is_file()]
+        problems += [f"missing {name}" for name in KIT + SCHEMAS if not (core / name).is_file()]
 
         help_text = run(env / "bin" / "pipelex", "--help", cwd=Path(tmp))
         if "validate" not in help_text or "dev" not in help_text:
@@ -114,14 +116,18 @@ def main() -> None:
         envelope = json.loads(dry)
         if not envelope["ok"] or envelope["result"]["remote_config"] is not None:
             problems.append(f"BYOK dry run: {dry}")
+        schema = json.loads(run(env / "bin" / "pipelex-agent", "schema", cwd=Path(tmp)))
+        shipped = (REPO / "pipelex_core" / SCHEMAS[0]).read_text(encoding="utf-8")
+        if not schema["ok"] or schema["result"] != json.loads(shipped):
+            problems.append("pipelex-agent schema does not return the shipped schema")
         problems += installed_as_a_tool(wheels[0], Path(tmp))
         if problems:
             sys.exit("Package check failed:\n  " + "\n  ".join(problems))
         print(f"Package OK: {wheels[0].name}, {sdists[0].name}")
         print(
             f"  twine check, metadata {list(METADATA_FIELDS)}, entry points "
-            f"{facts['entry_points']}, kit files, py.typed, MIT licence and its LICENSE file, "
-            "--help, BYOK dry run, uv tool install"
+            f"{facts['entry_points']}, kit files, agent schema, py.typed, MIT licence and its "
+            "LICENSE file, --help, pipelex-agent schema, BYOK dry run, uv tool install"
         )
 
 
