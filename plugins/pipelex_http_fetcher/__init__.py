@@ -19,9 +19,9 @@ if TYPE_CHECKING:
 def fetch_config(url: str, settings: Settings, etag: str | None) -> FetchedConfig | None:
     deadline = time.monotonic() + settings.fetch_deadline
     if settings.fallback_available:
-        from pipelex_http_fetcher.probe import probe, proxy_configured
+        from pipelex_http_fetcher.probe import probe, proxy_may_apply
 
-        if not proxy_configured():
+        if not proxy_may_apply():
             probe(url, deadline=deadline)
     from pipelex_http_fetcher.fetch import fetch
 

@@ -3,7 +3,15 @@
 With a usable cache to fall back on, an offline machine should not pay for importing
 requests, urllib3 and ssl (tens of milliseconds) only to learn that the host does not
 resolve or refuses connections. One TCP connect answers that; when it succeeds, the real
-fetch follows. Skipped when a proxy is configured: then only the proxy is reachable.
+fetch follows.
+
+The probe must never disagree with requests, so it runs only where requests cannot be using a
+proxy: not when any proxy variable is set, and never on macOS or Windows, where requests also
+reads the system's proxy settings (``urllib.request.getproxies()``), which cannot be read
+without importing urllib.request, and with it http.client and ssl: the very cost the probe
+saves. ``NO_PROXY`` is not consulted (matching it as requests does would mean re-implementing
+its rules): with a proxy variable set, the fetch decides. Skipping the probe costs time, never
+correctness.
 """
 
 from __future__ import annotations
@@ -11,18 +19,29 @@ from __future__ import annotations
 import os
 import queue
 import socket
+import sys
 import threading
 import time
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from pipelex_core import redact_url
 from pipelex_http_fetcher.failures import describe_socket_error, fetch_failure
 
-PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy")
+#: Where requests also reads proxies from the system's settings, not only the environment.
+SYSTEM_PROXY_PLATFORMS = ("darwin", "win32")
 
 
-def proxy_configured() -> bool:
-    return any(os.environ.get(name) or os.environ.get(name.upper()) for name in PROXY_VARIABLES)
+def proxy_may_apply(environ: Mapping[str, str] = os.environ, platform: str = sys.platform) -> bool:
+    """Whether requests might send the fetch through a proxy, so that a direct connect would
+    prove nothing: any non-empty ``<scheme>_proxy`` variable, in any case (urllib reads them
+    all), and always on macOS and Windows."""
+    if platform in SYSTEM_PROXY_PLATFORMS:
+        return True
+    return any(
+        value and name.lower().endswith("_proxy") and name.lower() != "no_proxy"
+        for name, value in environ.items()
+    )
 
 
 def probe(url: str, *, deadline: float) -> None:
