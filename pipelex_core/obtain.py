@@ -183,7 +183,7 @@ def _fall_back(
             cache_path=settings.cache_path,
             cache_error=cache.problem,
             cache_refused=refused,
-            retryable=not settings.offline,
+            retryable=_retryable(settings, fetch_error),
         )
     state = cache.checked()
     if state.config is None or state.usable_entry is None:
@@ -195,7 +195,7 @@ def _fall_back(
             cache_state=state.status.value,
             cache_path=settings.cache_path,
             cache_error=state.problem,
-            retryable=not settings.offline,
+            retryable=_retryable(settings, fetch_error),
         )
     entry = state.usable_entry
     cached_from = entry.source_url
@@ -211,6 +211,12 @@ def _fall_back(
     if entry.written_by != "pipelex-core":
         reason += f"; the cache is one {entry.written_by} wrote, read in its format"
     return Obtained(result, fallback_reason=reason)
+
+
+def _retryable(settings: Settings, fetch_error: RemoteConfigFetchError | None) -> bool:
+    """The same call may succeed later: not while PIPELEX_OFFLINE forbids the fetch, nor when
+    the fetch failed in a way time does not mend (a certificate that cannot be verified)."""
+    return not settings.offline and (fetch_error is None or fetch_error.retryable)
 
 
 def _fetch_hint(fetch_error: RemoteConfigFetchError | None) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import json
 import queue
+import ssl
 import threading
 import time
 from typing import Any
@@ -31,9 +32,10 @@ from pipelex_core import (
     redact_url,
     user_agent,
 )
-from pipelex_http_fetcher.environment import check_ca_bundle_variables
+from pipelex_http_fetcher.environment import Trust, trust_from_environment
 from pipelex_http_fetcher.failures import (
     AtFault,
+    describe_certificate_error,
     describe_proxy,
     describe_socket_error,
     fetch_failure,
@@ -61,7 +63,7 @@ def fetch(
             f"Invalid remote config URL {redact_url(url)!r}: it cannot be parsed ({problem}).",
             "Fix PIPELEX_REMOTE_CONFIG_URL or remote_config_url in pipelex_service.toml.",
         )
-    check_ca_bundle_variables()
+    trust = trust_from_environment()
     if deadline is None:
         deadline = time.monotonic() + settings.fetch_deadline
     outcome: queue.SimpleQueue[FetchedConfig | BaseException] = queue.SimpleQueue()
@@ -69,7 +71,13 @@ def fetch(
     def work() -> None:
         try:
             outcome.put(
-                _fetch(url, etag=etag, deadline=deadline, fail_fast=settings.fallback_available)
+                _fetch(
+                    url,
+                    etag=etag,
+                    deadline=deadline,
+                    fail_fast=settings.fallback_available,
+                    trust=trust,
+                )
             )
         except BaseException as exc:  # handed to the waiting caller, never lost
             outcome.put(exc)
@@ -89,14 +97,24 @@ def fetch(
     return result
 
 
-def _fetch(url: str, *, etag: str | None, deadline: float, fail_fast: bool) -> FetchedConfig:
+def _fetch(
+    url: str, *, etag: str | None, deadline: float, fail_fast: bool, trust: Trust
+) -> FetchedConfig:
     safe_url = redact_url(url)
-    with _session(deadline, fail_fast=fail_fast) as session:
+    retry = DeadlineRetry.for_fetch(deadline=deadline, fail_fast=fail_fast)
+    with _session(retry) as session:
         headers = {"Accept": "application/json", "User-Agent": user_agent()}
         if etag:
             headers["If-None-Match"] = etag
         current = url
+        trusting = False
         for _ in range(MAX_REDIRECTS + 1):
+            if not trusting and urlsplit(current).scheme == "https":
+                # the TLS context (and truststore) only when an https URL is fetched
+                from pipelex_http_fetcher.trust import TrustingAdapter, ssl_context
+
+                session.mount("https://", TrustingAdapter(ssl_context(trust), max_retries=retry))
+                trusting = True
             try:
                 response = session.get(
                     current,
@@ -157,11 +175,11 @@ def _redirect_target(current: str, location: str, safe_url: str) -> str:
     return target
 
 
-def _session(deadline: float, *, fail_fast: bool) -> requests.Session:
-    session = requests.Session()  # trusts the environment's proxy settings, as users expect
-    adapter = HTTPAdapter(
-        max_retries=DeadlineRetry.for_fetch(deadline=deadline, fail_fast=fail_fast)
-    )
+def _session(retry: DeadlineRetry) -> requests.Session:
+    """A session for plain http; ``_fetch`` mounts the trusting adapter before any https URL.
+    It reads the environment's proxy settings, as users expect."""
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=retry)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
@@ -280,6 +298,10 @@ def _transport_failure(
         what, _ = _what_failed(chain, proxy.hostname or "the proxy", proxy.port or 0, received)
         what = f"{describe_proxy(parts.scheme)} failed: {what.replace('the server', 'it')}"
         return fetch_failure(safe_url, what, "proxy", cause=exc)
+    verification = next((e for e in chain if isinstance(e, ssl.SSLCertVerificationError)), None)
+    if verification is not None:
+        what, hint = describe_certificate_error(verification, host)
+        return fetch_failure(safe_url, what, "certificate", cause=exc, hint=hint)
     what, at_fault = _what_failed(chain, host, port, received)
     return fetch_failure(safe_url, what, at_fault, cause=exc)
 
