@@ -8,6 +8,7 @@ whose environment names the trust and the proxy explicitly (the suite's own has 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -43,10 +44,13 @@ def ca() -> trustme.CA:
     return trustme.CA()
 
 
+def backend_port(server: ConfigServer) -> int:
+    return int(server.root_url.rsplit(":", 1)[1])
+
+
 @pytest.fixture
 def tls(server: ConfigServer, ca: trustme.CA) -> Iterator[TlsFront]:
-    backend_port = int(server.root_url.rsplit(":", 1)[1])
-    with TlsFront(backend_port, ca, PROXIED_HOST) as front:
+    with TlsFront(backend_port(server), ca.issue_cert("127.0.0.1", PROXIED_HOST)) as front:
         yield front
 
 
@@ -124,6 +128,38 @@ def test_a_certificate_failure_is_the_fetch_error_s_not_a_network_outage(
     assert fetch_error.at_fault == "certificate"
     assert fetch_error.retryable is False
     assert raised.value.retryable is False
+
+
+@pytest.mark.parametrize(
+    ("kind", "words"),
+    [
+        ("expired", "it has expired"),
+        ("another-host", "it is not valid for 127.0.0.1 (IP address mismatch)"),
+    ],
+)
+def test_a_wrong_certificate_blames_the_server_s_certificate(
+    kind: str, words: str, cli: Cli, server: ConfigServer, ca: trustme.CA, ca_pem: Path
+) -> None:
+    """Trusted CA, wrong certificate: the server's side (or the clock), never a retry."""
+    if kind == "expired":
+        past = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+        certificate = ca.issue_cert(
+            "127.0.0.1", not_before=past - dt.timedelta(days=30), not_after=past
+        )
+    else:
+        certificate = ca.issue_cert("config.example.com")
+    with TlsFront(backend_port(server), certificate) as front:
+        completed = validate(cli, front.url(), SSL_CERT_FILE=str(ca_pem))
+    assert completed.code == 3
+    error = completed.envelope["error"]
+    assert f"the TLS certificate of 127.0.0.1 could not be verified: {words}" in error["message"]
+    assert error["at_fault"] == "certificate"
+    assert error["retryable"] is False
+    assert error["hint"].startswith(
+        "The server's certificate is at fault (or this machine's clock)"
+    )
+    assert "SSL_CERT_FILE" in error["hint"]
+    assert "retry" not in error["hint"].lower()
 
 
 @pytest.mark.parametrize(

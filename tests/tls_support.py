@@ -91,12 +91,13 @@ def _loopback_socket() -> socket.socket:
 
 
 class TlsFront(_Listener):
-    """TLS on 127.0.0.1 in front of a plain loopback server (``backend_port``)."""
+    """TLS on 127.0.0.1 in front of a plain loopback server (``backend_port``), presenting
+    ``certificate`` (``ca.issue_cert(...)``)."""
 
-    def __init__(self, backend_port: int, ca: trustme.CA, *names: str) -> None:
+    def __init__(self, backend_port: int, certificate: trustme.LeafCert) -> None:
         self._backend_port = backend_port
         self._context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        ca.issue_cert("127.0.0.1", *names).configure_cert(self._context)
+        certificate.configure_cert(self._context)
         self.handshakes_failed = 0
         super().__init__(_loopback_socket())
 
