@@ -80,7 +80,8 @@ class RemoteConfigFetchError(PipelexError):
         self.url = url
         self.cause = cause
         self.status = status
-        #: Which party failed: "network", "proxy", "server" or "url" (None: not known).
+        #: Which party failed: "network", "proxy", "server", "url" or "certificate" (the
+        #: TLS trust here, or the server's certificate); None: not known.
         self.at_fault = at_fault
 
     def details(self) -> dict[str, object]:

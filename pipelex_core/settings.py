@@ -40,6 +40,14 @@ ENVIRONMENT_VARIABLES = (
     "PIPELEX_CACHE_LOCK_TIMEOUT",
     "PIPELEX_TELEMETRY",
     "DO_NOT_TRACK",
+    # read by the HTTP fetcher (docs/networks.md): the CAs it trusts, the proxy it goes through
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "NO_PROXY",
 )
 
 _TRUE = frozenset({"1", "true", "yes", "on"})

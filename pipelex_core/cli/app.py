@@ -37,6 +37,9 @@ Environment:
   PIPELEX_CACHE_LOCK_TIMEOUT seconds to wait for the cache lock
   PIPELEX_DISABLE_PLUGINS    comma-separated plugin names to skip
   PIPELEX_TELEMETRY, DO_NOT_TRACK   telemetry opt-outs
+  SSL_CERT_FILE, SSL_CERT_DIR  CAs to trust (a company's) instead of the system's
+  REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE  the same, read first
+  HTTPS_PROXY, ALL_PROXY, NO_PROXY    the proxy to fetch through; hosts that bypass it
   NO_COLOR, FORCE_COLOR      colour off / on
 
 \b
