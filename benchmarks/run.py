@@ -184,10 +184,10 @@ def command_benchmarks(rounds: int, workdir: Path) -> None:
             [pipelex, "run", OFFLINE_BUNDLE, "--inputs", OFFLINE_INPUTS],
             environment(byok_home),
         )
-        core, core_and_stack = stack_floor_commands(environment(byok_home))
+        core, core_and_stack, core_stack_trust = stack_floor_commands(environment(byok_home))
         commands = [baseline, byok, cached_refused, cached_offline, fresh, help_]
         commands += [validate_offline, real_run]
-        commands += [core, core_and_stack]
+        commands += [core, core_and_stack, core_stack_trust]
         if has_unshare:
             byok_netns = Command(
                 "validate, BYOK, no network namespace",
@@ -225,6 +225,7 @@ def command_benchmarks(rounds: int, workdir: Path) -> None:
         ratio_row(fresh, cached_offline, 1.5, "≤ 1.5× cached")
         ratio_row(real_run, validate_offline, 1.5, "≤ 1.5× validate of the same bundle")
         stack_floor_rows(fresh, cached_offline, core, core_and_stack)
+        truststore_row(core_and_stack, core_stack_trust)
         for command in (byok, help_, cached_offline):
             peak = max(command.rss_mb)
             row(f"peak RSS: {command.name}", 0, 0, 0, f"{peak:.1f} MB", "< 40 MB", peak < 40)
@@ -302,17 +303,25 @@ CORE_IMPORTS = (
 )
 
 
-def stack_floor_commands(env: dict[str, str]) -> tuple[Command, Command]:
+def stack_floor_commands(env: dict[str, str]) -> tuple[Command, Command, Command]:
     """The core's imports with and without the fetch stack (requests, urllib3, ssl, filelock):
-    their difference is what any fresh fetch through that stack must add to a cached run."""
+    their difference is what any fresh fetch through that stack must add to a cached run.
+    The third adds truststore, which an https fetch on the system's trust store loads (the
+    loopback fetch measured here is plain http, so it does not)."""
     freeze = "; gc.freeze()"  # as the console script does before exit
+    stack = "; import requests, filelock"
     core = Command("imports of a cached run", [sys.executable, "-c", CORE_IMPORTS + freeze], env)
     with_stack = Command(
         "imports of a cached run + requests, filelock",
-        [sys.executable, "-c", CORE_IMPORTS + "; import requests, filelock" + freeze],
+        [sys.executable, "-c", CORE_IMPORTS + stack + freeze],
         env,
     )
-    return core, with_stack
+    with_trust = Command(
+        "imports of a cached run + requests, filelock, truststore",
+        [sys.executable, "-c", CORE_IMPORTS + stack + ", truststore" + freeze],
+        env,
+    )
+    return core, with_stack, with_trust
 
 
 def stack_floor_rows(fresh: Command, cached: Command, core: Command, with_stack: Command) -> None:
@@ -335,6 +344,20 @@ def stack_floor_rows(fresh: Command, cached: Command, core: Command, with_stack:
         own,
         own,
         f"{own / cached.median:.2f}× cached",
+        "—",
+        None,
+    )
+
+
+def truststore_row(with_stack: Command, with_trust: Command) -> None:
+    """What an https fetch on the system's trust store adds to the stack's import."""
+    cost = with_trust.median - with_stack.median
+    row(
+        "import of truststore, after that stack (https fetches on the system store)",
+        cost,
+        cost,
+        cost,
+        f"{cost / with_stack.median:.2f}× the stack's imports",
         "—",
         None,
     )
@@ -366,7 +389,9 @@ def fix_rss_rows() -> None:
     for entry in ROWS:
         if entry["scenario"].startswith(("peak RSS", "304")):
             entry["median"] = entry["min–max"] = "—"
-        if entry["scenario"].startswith(("import of requests", "fresh fetch beyond")):
+        if entry["scenario"].startswith(
+            ("import of requests", "import of truststore", "fresh fetch beyond")
+        ):
             entry["min–max"] = "—"
 
 
