@@ -35,8 +35,8 @@ from pipelex_core import (
     decode_envelope,
     encode_shared,
 )
-from pipelex_core.config_server import ConfigServer, Reply, closed_port_url
 from pipelex_core.obtain import FALLBACK_FETCH_DEADLINE
+from pipelex_core.testing.config_server import ConfigServer, Reply, closed_port_url
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent

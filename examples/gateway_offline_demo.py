@@ -17,7 +17,7 @@ from pipelex_core import (
     Settings,
     setup,
 )
-from pipelex_core.config_server import ConfigServer, closed_port_url
+from pipelex_core.testing.config_server import ConfigServer, closed_port_url
 
 SAMPLE = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "remote_config.sample.json"
 

@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from pipelex_core.config_server import ConfigServer
+from pipelex_core.testing.config_server import ConfigServer
 
 SAMPLE = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "remote_config.sample.json"
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from pipelex_core import Settings
-from pipelex_core.config_server import ConfigServer
 from pipelex_core.settings import ENVIRONMENT_VARIABLES
+from pipelex_core.testing.config_server import ConfigServer
 
 pytest_plugins = ["pipelex_core.testing"]
 

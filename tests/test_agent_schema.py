@@ -17,7 +17,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from pipelex_core.config_server import ConfigServer
+from pipelex_core.testing.config_server import ConfigServer
 from tests.cli_runner import EXAMPLES, REPO, Cli, check_envelope
 
 SCHEMA_FILE = REPO / "pipelex_core" / "schemas" / "agent-v1.json"

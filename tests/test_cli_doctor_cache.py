@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from pipelex_core.config_server import ConfigServer, closed_port_url
+from pipelex_core.testing.config_server import ConfigServer, closed_port_url
 from tests.cli_runner import EXAMPLES, Cli
 from tests.conftest import FIXTURES
 from tests.stored_cache import write_pipelex_cache

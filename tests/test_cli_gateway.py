@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from pipelex_core.config_server import ConfigServer, Reply, closed_port_url
+from pipelex_core.testing.config_server import ConfigServer, Reply, closed_port_url
 from tests.bundle_text import llm_bundle
 from tests.cli_runner import EXAMPLES, Cli
 from tests.stored_cache import stored_cache

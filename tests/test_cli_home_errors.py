@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelex_core.config_server import ConfigServer
+from pipelex_core.testing.config_server import ConfigServer
 from tests.cli_runner import EXAMPLES, Cli
 
 BUNDLE = str(EXAMPLES / "bundles" / "summarize.mthds")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from pipelex_core.cli.progress import ERASE_LINE
-from pipelex_core.config_server import ConfigServer, closed_port_url
+from pipelex_core.testing.config_server import ConfigServer, closed_port_url
 from tests.cli_runner import EXAMPLES, Cli
 from tests.test_cli_terminal import on_a_terminal
 

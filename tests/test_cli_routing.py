@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipelex_core.config_server import ConfigServer
+from pipelex_core.testing.config_server import ConfigServer
 from tests.bundle_text import llm_bundle
 from tests.cli_runner import Cli, Completed
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from pipelex_core import RemoteConfig, RemoteConfigSource, Settings, setup
-from pipelex_core.config_server import ConfigServer
+from pipelex_core.testing.config_server import ConfigServer
 from pipelex_file_cache.store import read_cache
 from tests.stored_cache import CACHE_DIR_FILES
 

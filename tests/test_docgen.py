@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelex_core.config_server import ConfigServer, closed_port_url
+from pipelex_core.testing.config_server import ConfigServer, closed_port_url
 from tests.cli_runner import Cli
 
 

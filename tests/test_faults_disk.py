@@ -26,7 +26,7 @@ from pipelex_core import (
     Settings,
     setup,
 )
-from pipelex_core.config_server import ConfigServer
+from pipelex_core.testing.config_server import ConfigServer
 from pipelex_file_cache.store import read_cache, write_cache
 from tests.stored_cache import CACHE_DIR_FILES
 
@@ -167,7 +167,7 @@ def test_cache_of_the_wrong_shape_is_unusable_and_kept(
     make_settings: SettingsFactory, cache_file: Path
 ) -> None:
     from pipelex_core import RemoteConfigUnavailableError, encode_envelope
-    from pipelex_core.config_server import closed_port_url
+    from pipelex_core.testing.config_server import closed_port_url
 
     cache_file.parent.mkdir(parents=True, mode=0o700)
     data = encode_envelope(

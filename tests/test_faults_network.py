@@ -25,7 +25,7 @@ from pipelex_core import (
     Settings,
     setup,
 )
-from pipelex_core.config_server import ConfigServer, Reply, closed_port_url
+from pipelex_core.testing.config_server import ConfigServer, Reply, closed_port_url
 
 SettingsFactory = Callable[..., Settings]
 DEEP = b"[" * 100_000 + b"]" * 100_000

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import pytest
 
 from pipelex_core import RemoteConfigFetchError, RemoteConfigUnavailableError, Settings, setup
-from pipelex_core.config_server import ConfigServer, Reply, closed_port_url
+from pipelex_core.testing.config_server import ConfigServer, Reply, closed_port_url
 from tests.cli_runner import Cli
 
 SettingsFactory = Callable[..., Settings]

@@ -28,7 +28,7 @@ from pipelex_core import (
     setup,
 )
 from pipelex_core import hookspecs as hookspecs_module
-from pipelex_core.config_server import ConfigServer, Reply, closed_port_url
+from pipelex_core.testing.config_server import ConfigServer, Reply, closed_port_url
 from tests.stored_cache import write_pipelex_cache
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "plugins.md"

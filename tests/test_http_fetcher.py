@@ -25,7 +25,7 @@ from pipelex_core import (
     encode_envelope,
     setup,
 )
-from pipelex_core.config_server import ConfigServer, Reply, closed_port_url
+from pipelex_core.testing.config_server import ConfigServer, Reply, closed_port_url
 from pipelex_http_fetcher import fetch as fetch_module
 from tests.stored_cache import stored_cache
 

@@ -26,9 +26,9 @@ from pipelex_core import (
     Settings,
     setup,
 )
-from pipelex_core.config_server import ConfigServer, Reply, closed_port_url
 from pipelex_core.obtain import FALLBACK_FETCH_DEADLINE
 from pipelex_core.settings import DEFAULT_FETCH_DEADLINE
+from pipelex_core.testing.config_server import ConfigServer, Reply, closed_port_url
 from tests.stored_cache import stored_cache
 
 SettingsFactory = Callable[..., Settings]

@@ -24,7 +24,7 @@ from pipelex_core import (
     hookimpl,
     setup,
 )
-from pipelex_core.config_server import closed_port_url
+from pipelex_core.testing.config_server import closed_port_url
 from tests.cli_runner import agent_envelope
 
 BUILT_INS = {"pipelex_http_fetcher", "pipelex_file_cache"}

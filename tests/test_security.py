@@ -6,7 +6,7 @@ import ast
 import stat
 from pathlib import Path
 
-from pipelex_core.config_server import ConfigServer, Reply, closed_port_url
+from pipelex_core.testing.config_server import ConfigServer, Reply, closed_port_url
 from tests.cli_runner import EXAMPLES, REPO, Cli
 from tests.stored_cache import stored_cache
 

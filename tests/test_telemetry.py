@@ -16,7 +16,7 @@ import pytest
 
 import pipelex_telemetry
 from pipelex_core import Plugins, RemoteConfigSource, Settings, setup
-from pipelex_core.config_server import ConfigServer, Reply, closed_port_url
+from pipelex_core.testing.config_server import ConfigServer, Reply, closed_port_url
 from pipelex_telemetry import capture
 
 

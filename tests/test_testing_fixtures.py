@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelex_core import Plugins, RemoteConfigSource, Settings, hookimpl, setup
-from pipelex_core.config_server import ConfigServer
+from pipelex_core.testing.config_server import ConfigServer
 
 
 def test_pipelex_home_is_set_and_clean(pipelex_home: Path) -> None:

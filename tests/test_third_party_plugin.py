@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelex_core.config_server import ConfigServer
+from pipelex_core.testing.config_server import ConfigServer
 from tests.bundle_text import llm_bundle
 from tests.cli_runner import EXAMPLES, REPO, agent_envelope
 

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import trustme
 
-from pipelex_core.config_server import ConfigServer, closed_port_url
+from pipelex_core.testing.config_server import ConfigServer, closed_port_url
 from pipelex_http_fetcher.probe import proxy_may_apply
 from tests.cli_runner import BIN, EXAMPLES, Cli, Completed
 from tests.tls_support import (

@@ -1,10 +1,7 @@
-"""pytest fixtures for plugin authors (and this project's own tests).
+"""pytest fixtures for plugin authors (and this project's own tests), loaded by
+``pytest_plugins = ["pipelex_core.testing"]`` (see the package's docstring).
 
-Enable them in your ``conftest.py``::
-
-    pytest_plugins = ["pipelex_core.testing"]
-
-Then a test asks for what it needs: ``pipelex_home`` (a temp ``PIPELEX_HOME``, the environment
+A test asks for what it needs: ``pipelex_home`` (a temp ``PIPELEX_HOME``, the environment
 cleaned of ``PIPELEX_*`` variables), ``pipelex_settings`` (a factory of ``Settings`` for that
 home), ``pipelex_plugins`` (a factory of fresh plugin managers with your plugins registered),
 ``remote_config_payload`` (a minimal valid remote config) and ``remote_config_server`` (a
@@ -20,66 +17,18 @@ from typing import Any
 
 import pytest
 
-from pipelex_core.config_server import ConfigServer, Reply, closed_port_url
 from pipelex_core.plugins import Plugins
 from pipelex_core.settings import ENVIRONMENT_VARIABLES, Settings
+from pipelex_core.testing.config_server import ConfigServer
+from pipelex_core.testing.payloads import minimal_remote_config
 
 __all__ = [
-    "ConfigServer",
-    "Reply",
-    "closed_port_url",
-    "minimal_remote_config",
     "pipelex_home",
     "pipelex_plugins",
     "pipelex_settings",
     "remote_config_payload",
     "remote_config_server",
 ]
-
-
-_KIND_TYPES = {"img_gen": "img_gen", "extract": "text_extractor", "search": "search"}
-
-
-def minimal_remote_config(extra_models: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
-    """A valid v10 remote config listing every model the kit's deck can resolve to.
-
-    Telemetry points at a closed loopback port, so nothing leaves the machine even if a test
-    enables it.
-    """
-    from pipelex_core.kit import kit_file
-    from pipelex_core.models.deck import Deck
-    from pipelex_core.settings import read_toml
-
-    deck = Deck.from_document(read_toml(kit_file("deck.toml")))
-    models: dict[str, dict[str, Any]] = {}
-    references = [
-        *(f"@{name}" for name in deck.aliases),
-        *(f"${name}" for name in deck.presets),
-        *(f"~{name}" for name in deck.waterfalls),
-    ]
-    kinds = {
-        handle: kind for kind, ref in deck.choice_defaults.items() for handle in deck.resolve(ref)
-    }
-    for reference in references:
-        for handle in deck.resolve(reference):
-            models[handle] = {
-                "model_type": _KIND_TYPES.get(kinds.get(handle, "llm"), "llm"),
-                "model_id": handle,
-                "inputs": ["text"],
-                "outputs": ["text"],
-                "costs": {"input": 1.0, "output": 2.0},
-            }
-    models.update(extra_models or {})
-    return {
-        "posthog": {
-            "project_api_key": "phc_test",
-            "endpoint": closed_port_url().rsplit("/", 1)[0],
-            "is_geoip_enabled": False,
-            "is_debug_enabled": False,
-        },
-        "aws_region": "us-east-1",
-        "backend_model_specs": {"defaults": {"sdk": "gateway_completions"}, **models},
-    }
 
 
 @pytest.fixture
