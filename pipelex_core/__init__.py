@@ -35,8 +35,14 @@ if TYPE_CHECKING:
         encode_shared,
         payload_sha256,
     )
-    from pipelex_core.cli.face import CliState, Outcome, remote_config_field, run_command
+    from pipelex_core.cli.output import CliState, Outcome, remote_config_field, run_command
     from pipelex_core.file_read import UnreadableFileError, read_regular_file
+    from pipelex_core.hook_payloads import (
+        CachedConfig,
+        FetchedConfig,
+        RemoteConfigResult,
+        TelemetryDecision,
+    )
     from pipelex_core.identity import pipelex_core_version, user_agent
     from pipelex_core.model_specs import ModelSpec
     from pipelex_core.obtain import RemoteConfigCacheWriteWarning, RemoteConfigEmptyCatalogueWarning
@@ -49,12 +55,6 @@ if TYPE_CHECKING:
         Plugins,
     )
     from pipelex_core.remote_config import PosthogConfig, RemoteConfig
-    from pipelex_core.results import (
-        CachedConfig,
-        FetchedConfig,
-        RemoteConfigResult,
-        TelemetryDecision,
-    )
     from pipelex_core.runtime import Runtime, setup
     from pipelex_core.settings import Settings
     from pipelex_core.url_policy import (
@@ -76,10 +76,10 @@ _LAZY = {
     "encode_envelope": "pipelex_core.cache_envelope",
     "encode_shared": "pipelex_core.cache_envelope",
     "payload_sha256": "pipelex_core.cache_envelope",
-    "CliState": "pipelex_core.cli.face",
-    "Outcome": "pipelex_core.cli.face",
-    "remote_config_field": "pipelex_core.cli.face",
-    "run_command": "pipelex_core.cli.face",
+    "CliState": "pipelex_core.cli.output",
+    "Outcome": "pipelex_core.cli.output",
+    "remote_config_field": "pipelex_core.cli.output",
+    "run_command": "pipelex_core.cli.output",
     "UnreadableFileError": "pipelex_core.file_read",
     "read_regular_file": "pipelex_core.file_read",
     "RemoteConfigCacheWriteWarning": "pipelex_core.obtain",
@@ -92,10 +92,10 @@ _LAZY = {
     "ModelSpec": "pipelex_core.model_specs",
     "PosthogConfig": "pipelex_core.remote_config",
     "RemoteConfig": "pipelex_core.remote_config",
-    "CachedConfig": "pipelex_core.results",
-    "FetchedConfig": "pipelex_core.results",
-    "RemoteConfigResult": "pipelex_core.results",
-    "TelemetryDecision": "pipelex_core.results",
+    "CachedConfig": "pipelex_core.hook_payloads",
+    "FetchedConfig": "pipelex_core.hook_payloads",
+    "RemoteConfigResult": "pipelex_core.hook_payloads",
+    "TelemetryDecision": "pipelex_core.hook_payloads",
     "Runtime": "pipelex_core.runtime",
     "setup": "pipelex_core.runtime",
     "Settings": "pipelex_core.settings",

@@ -18,7 +18,7 @@ from typing import Any
 import attrs
 
 from pipelex_core.errors import CacheUnusableError
-from pipelex_core.results import CachedConfig
+from pipelex_core.hook_payloads import CachedConfig
 
 CACHE_SCHEMA_VERSION = 1
 

@@ -19,9 +19,9 @@ from typing import Any
 import attrs
 
 from pipelex_core.errors import CacheUnusableError, PipelexError, RemoteConfigValidationError
+from pipelex_core.hook_payloads import CachedConfig
 from pipelex_core.plugins import Plugins
 from pipelex_core.remote_config import RemoteConfig
-from pipelex_core.results import CachedConfig
 from pipelex_core.settings import Settings
 from pipelex_core.types import RemoteConfigSource
 from pipelex_core.url_policy import check_url_allowed, redact_url

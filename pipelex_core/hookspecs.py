@@ -16,13 +16,13 @@ from pipelex_core.types import RemoteConfigSource
 if TYPE_CHECKING:
     import click
 
-    from pipelex_core.remote_config import RemoteConfig
-    from pipelex_core.results import (
+    from pipelex_core.hook_payloads import (
         CachedConfig,
         FetchedConfig,
         RemoteConfigResult,
         TelemetryDecision,
     )
+    from pipelex_core.remote_config import RemoteConfig
     from pipelex_core.settings import Settings
 
 PROJECT_NAME = "pipelex"
@@ -75,8 +75,11 @@ def load_cached_config(settings: Settings) -> CachedConfig | None:
 
 
 @hookspec(firstresult=True)
-def store_cached_config(cached: CachedConfig, settings: Settings) -> bool | None:
+def import_cached_config(cached: CachedConfig, settings: Settings) -> bool | None:
     """Install a cache entry exactly as given, keeping its ``cached_at`` (``cache import``).
+
+    Unlike ``store_config``, which caches what was just fetched (stamped now), this puts in
+    place an entry that was fetched elsewhere, earlier, and carried here.
 
     :param cached: an entry already checked: its hash matches and its payload validates.
     :param settings: the run's settings.
@@ -84,6 +87,24 @@ def store_cached_config(cached: CachedConfig, settings: Settings) -> bool | None
     :raises PipelexError: when it cannot be stored; the previous cache must stay intact.
 
     Stops at first non-None result. Built-in implementations run last.
+    """
+
+
+#: The name said what it stores, not when it is called; kept for one release.
+STORE_CACHED_CONFIG_RENAMED = DeprecationWarning(
+    "the store_cached_config hook is renamed import_cached_config (same arguments and "
+    "result); the old name goes in the next release (docs/plugins.md)."
+)
+
+
+@hookspec(firstresult=True, warn_on_impl=STORE_CACHED_CONFIG_RENAMED)
+def store_cached_config(cached: CachedConfig, settings: Settings) -> bool | None:
+    """Deprecated: the former name of ``import_cached_config``, still called for one release
+    when no ``import_cached_config`` implementation stored the entry.
+
+    :param cached: as for ``import_cached_config``.
+    :param settings: as for ``import_cached_config``.
+    :return: as for ``import_cached_config``.
     """
 
 

@@ -18,9 +18,9 @@ from pipelex_core.errors import (
     RemoteConfigFetchError,
     RemoteConfigUnavailableError,
 )
+from pipelex_core.hook_payloads import CachedConfig, FetchedConfig, RemoteConfigResult
 from pipelex_core.plugins import Plugins
 from pipelex_core.remote_config import RemoteConfig
-from pipelex_core.results import CachedConfig, FetchedConfig, RemoteConfigResult
 from pipelex_core.settings import Settings
 from pipelex_core.types import RemoteConfigSource
 from pipelex_core.url_policy import check_url_allowed, redact_url

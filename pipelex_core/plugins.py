@@ -19,14 +19,14 @@ import pluggy
 
 from pipelex_core import hookspecs
 from pipelex_core.errors import ConfigurationError, PipelexError
-from pipelex_core.results import CachedConfig, FetchedConfig, TelemetryDecision
+from pipelex_core.hook_payloads import CachedConfig, FetchedConfig, TelemetryDecision
 from pipelex_core.types import RemoteConfigSource
 
 if TYPE_CHECKING:
     import click
 
+    from pipelex_core.hook_payloads import RemoteConfigResult
     from pipelex_core.remote_config import RemoteConfig
-    from pipelex_core.results import RemoteConfigResult
     from pipelex_core.runtime import Runtime
     from pipelex_core.settings import Settings
 
@@ -291,8 +291,13 @@ class Plugins:
         result = self._call("load_cached_config", settings=settings)
         return self._typed("load_cached_config", result, CachedConfig)
 
-    def store_cached_config(self, *, cached: CachedConfig, settings: Settings) -> bool:
+    def import_cached_config(self, *, cached: CachedConfig, settings: Settings) -> bool:
+        """Install ``cached`` as is. Plugins still on the hook's former name
+        (``store_cached_config``) are asked first: they are third parties, which came before
+        the built-in cache under that name too."""
         stored: bool | None = self._call("store_cached_config", cached=cached, settings=settings)
+        if stored is None:
+            stored = self._call("import_cached_config", cached=cached, settings=settings)
         return bool(stored)
 
     def clear_cached_config(self, *, settings: Settings) -> list[str]:

@@ -18,8 +18,8 @@ from pipelex_core.plugins import Plugins
 from pipelex_core.settings import Settings
 
 if TYPE_CHECKING:
+    from pipelex_core.hook_payloads import RemoteConfigResult
     from pipelex_core.remote_config import RemoteConfig
-    from pipelex_core.results import RemoteConfigResult
     from pipelex_core.types import RemoteConfigSource
 
 

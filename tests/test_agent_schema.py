@@ -44,7 +44,7 @@ def test_the_schema_file_is_ascii_and_printed_as_pipelex_schema_prints_it() -> N
 
 
 def test_the_schema_is_the_envelope_version_the_code_writes() -> None:
-    from pipelex_core.cli.face import ENVELOPE_SCHEMA_VERSION
+    from pipelex_core.cli.output import ENVELOPE_SCHEMA_VERSION
     from pipelex_core.schemas import AGENT_SCHEMA, agent_schema
 
     document = agent_schema()

@@ -233,8 +233,8 @@ def test_plugins_lists_name_distribution_version_hooks(cli: Cli) -> None:
     assert fetcher["hooks"] == ["fetch_config"]
     assert rows["pipelex_file_cache"]["hooks"] == [
         "clear_cached_config",
+        "import_cached_config",
         "load_cached_config",
-        "store_cached_config",
         "store_config",
     ]
     disabled = cli.agent("plugins", PIPELEX_DISABLE_PLUGINS="pipelex_http_fetcher")

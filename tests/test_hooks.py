@@ -207,21 +207,41 @@ def test_hook_load_cached_config(
     assert runtime.cached_at == stamp
 
 
-def test_hook_store_cached_config(home: Path, sample_payload: dict[str, Any]) -> None:
+def test_hook_import_cached_config(home: Path, sample_payload: dict[str, Any]) -> None:
     received: list[dt.datetime] = []
 
     class Keeper:
         @hookimpl
-        def store_cached_config(self, cached: CachedConfig) -> bool:
+        def import_cached_config(self, cached: CachedConfig) -> bool:
             received.append(cached.cached_at)
             return True
 
     stamp = dt.datetime(2026, 2, 2, tzinfo=dt.UTC)
     plugins = Plugins.boot(extra_plugins=[Keeper()])
     cached = CachedConfig(payload=sample_payload, cached_at=stamp)
-    assert plugins.store_cached_config(cached=cached, settings=Settings(home=home)) is True
+    assert plugins.import_cached_config(cached=cached, settings=Settings(home=home)) is True
     assert received == [stamp]
     assert not (home / "cache").exists()  # first result won: the built-in did not run
+
+
+def test_hook_store_cached_config(home: Path, sample_payload: dict[str, Any]) -> None:
+    """The deprecated former name of ``import_cached_config``. Renamed hooks keep working for one release: the old name loads, is called ahead of
+    the built-in as before, and its registration says what to use instead."""
+    received: list[dt.datetime] = []
+
+    class OldKeeper:
+        @hookimpl
+        def store_cached_config(self, cached: CachedConfig) -> bool:
+            received.append(cached.cached_at)
+            return True
+
+    with pytest.warns(DeprecationWarning, match="renamed import_cached_config"):
+        plugins = Plugins.boot(extra_plugins=[OldKeeper()])
+    stamp = dt.datetime(2026, 2, 3, tzinfo=dt.UTC)
+    cached = CachedConfig(payload=sample_payload, cached_at=stamp)
+    assert plugins.import_cached_config(cached=cached, settings=Settings(home=home)) is True
+    assert received == [stamp]
+    assert not (home / "cache").exists()
 
 
 def test_hook_clear_cached_config(home: Path) -> None:

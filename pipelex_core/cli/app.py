@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import click
 
-from pipelex_core.cli.face import CliState, Outcome, aborted, emit
+from pipelex_core.cli.output import CliState, Outcome, aborted, emit
 from pipelex_core.errors import PipelexError
 from pipelex_core.plugins import Plugins
 from pipelex_core.settings import disabled_plugins_from_env

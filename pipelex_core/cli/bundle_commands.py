@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from pipelex_core.cli.face import (
+from pipelex_core.cli.output import (
     CliState,
     Outcome,
     remote_config_field,

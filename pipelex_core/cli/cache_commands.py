@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from pipelex_core.cli.face import CliState, Outcome, remote_config_field, run_command
+from pipelex_core.cli.output import CliState, Outcome, remote_config_field, run_command
 from pipelex_core.errors import (
     CacheUnusableError,
     PipelexError,
@@ -209,7 +209,7 @@ def _import(state: CliState, file: Path) -> Outcome:
             path=file,
         ) from None
     config = RemoteConfig.from_payload(cached.payload)
-    if not state.booted_plugins().store_cached_config(cached=cached, settings=settings):
+    if not state.booted_plugins().import_cached_config(cached=cached, settings=settings):
         raise CacheUnusableError(
             "No cache plugin stored the import (is pipelex_file_cache disabled?)."
         )

@@ -7,7 +7,7 @@ from typing import Any
 import attrs
 import click
 
-from pipelex_core.cli.face import CliState, Outcome, remote_config_field, run_command
+from pipelex_core.cli.output import CliState, Outcome, remote_config_field, run_command
 from pipelex_core.errors import PipelexUsageError
 from pipelex_core.hookspecs import hookimpl
 from pipelex_core.settings import GATEWAY_BACKEND

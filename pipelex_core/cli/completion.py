@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from pipelex_core.cli.face import CliState, Outcome, run_command
+from pipelex_core.cli.output import CliState, Outcome, run_command
 from pipelex_core.hookspecs import hookimpl
 
 SHELLS = ("bash", "zsh", "fish")

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import click
 
-from pipelex_core.cli.face import CliState, Outcome, run_command
+from pipelex_core.cli.output import CliState, Outcome, run_command
 from pipelex_core.errors import ConfigurationError, PipelexError
 from pipelex_core.hookspecs import hookimpl
 from pipelex_core.kit import home_or_kit

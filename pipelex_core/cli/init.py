@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from pipelex_core.cli.face import CliState, Outcome, remote_config_field, run_command
+from pipelex_core.cli.output import CliState, Outcome, remote_config_field, run_command
 from pipelex_core.errors import (
     ConfigurationError,
     PipelexError,

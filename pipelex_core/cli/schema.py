@@ -11,7 +11,7 @@ import json
 
 import click
 
-from pipelex_core.cli.face import CliState, Outcome, run_command
+from pipelex_core.cli.output import CliState, Outcome, run_command
 from pipelex_core.hookspecs import hookimpl
 
 

@@ -19,10 +19,10 @@ from pipelex_core.models.routing import Routing
 from pipelex_core.settings import GATEWAY_BACKEND, Settings
 
 if TYPE_CHECKING:
+    from pipelex_core.hook_payloads import RemoteConfigResult
     from pipelex_core.model_specs import ModelSpec
     from pipelex_core.plugins import Plugins
     from pipelex_core.remote_config import RemoteConfig
-    from pipelex_core.results import RemoteConfigResult
 
 
 @attrs.frozen

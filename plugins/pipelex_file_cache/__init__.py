@@ -36,7 +36,7 @@ def store_config(fetched: FetchedConfig, settings: Settings) -> None:
 
 
 @hookimpl(trylast=True)
-def store_cached_config(cached: CachedConfig, settings: Settings) -> bool:
+def import_cached_config(cached: CachedConfig, settings: Settings) -> bool:
     from pipelex_file_cache.store import write_cache
 
     write_cache(settings.cache_path, cached, lock_timeout=settings.cache_lock_timeout)

@@ -29,8 +29,8 @@ from pipelex_core.errors import (
 from pipelex_core.settings import Settings
 
 if TYPE_CHECKING:
+    from pipelex_core.hook_payloads import RemoteConfigResult
     from pipelex_core.plugins import Plugins
-    from pipelex_core.results import RemoteConfigResult
 
 EXIT_OK = 0
 EXIT_VERDICT = 1
