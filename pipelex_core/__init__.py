@@ -47,13 +47,8 @@ if TYPE_CHECKING:
     from pipelex_core.model_specs import ModelSpec
     from pipelex_core.obtain import RemoteConfigCacheWriteWarning, RemoteConfigEmptyCatalogueWarning
     from pipelex_core.output_path import write_output
-    from pipelex_core.plugins import (
-        PluginError,
-        PluginHookError,
-        PluginInfo,
-        PluginLoadError,
-        Plugins,
-    )
+    from pipelex_core.plugin_errors import PluginError, PluginHookError, PluginLoadError
+    from pipelex_core.plugins import PluginInfo, Plugins
     from pipelex_core.remote_config import PosthogConfig, RemoteConfig
     from pipelex_core.runtime import Runtime, setup
     from pipelex_core.settings import Settings
@@ -84,10 +79,10 @@ _LAZY = {
     "read_regular_file": "pipelex_core.file_read",
     "RemoteConfigCacheWriteWarning": "pipelex_core.obtain",
     "RemoteConfigEmptyCatalogueWarning": "pipelex_core.obtain",
-    "PluginError": "pipelex_core.plugins",
-    "PluginHookError": "pipelex_core.plugins",
+    "PluginError": "pipelex_core.plugin_errors",
+    "PluginHookError": "pipelex_core.plugin_errors",
     "PluginInfo": "pipelex_core.plugins",
-    "PluginLoadError": "pipelex_core.plugins",
+    "PluginLoadError": "pipelex_core.plugin_errors",
     "Plugins": "pipelex_core.plugins",
     "ModelSpec": "pipelex_core.model_specs",
     "PosthogConfig": "pipelex_core.remote_config",

@@ -225,8 +225,9 @@ def test_hook_import_cached_config(home: Path, sample_payload: dict[str, Any]) -
 
 
 def test_hook_store_cached_config(home: Path, sample_payload: dict[str, Any]) -> None:
-    """The deprecated former name of ``import_cached_config``. Renamed hooks keep working for one release: the old name loads, is called ahead of
-    the built-in as before, and its registration says what to use instead."""
+    """The deprecated former name of ``import_cached_config``. Renamed hooks keep working for
+    one release: the old name loads, is called ahead of the built-in as before, and its
+    registration says what to use instead."""
     received: list[dt.datetime] = []
 
     class OldKeeper:
