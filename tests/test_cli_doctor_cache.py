@@ -522,10 +522,11 @@ def test_doctor_says_which_safety_properties_the_platform_gives(cli: Cli) -> Non
 def test_doctor_on_a_system_without_posix_says_the_guarantees_do_not_hold(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from pipelex_core.cli.doctor import _platform, _render
+    from pipelex_core.cli.doctor import _render
+    from pipelex_core.cli.doctor_checks import platform_report
 
     monkeypatch.setattr(os, "name", "nt")
-    system = _platform()
+    system = platform_report()
     monkeypatch.undo()
     assert system["posix"] is False
     assert system["private_cache"] is False
