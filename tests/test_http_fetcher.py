@@ -26,7 +26,7 @@ from pipelex_core import (
     setup,
 )
 from pipelex_core.testing.config_server import ConfigServer, Reply, closed_port_url
-from pipelex_http_fetcher import fetch as fetch_module
+from pipelex_http_fetcher import response as response_module
 from tests.stored_cache import stored_cache
 
 SettingsFactory = Callable[..., Settings]
@@ -276,7 +276,7 @@ def test_only_the_ca_bundle_variable_requests_reads_is_checked(
 def test_payload_over_the_cap_is_refused(
     server: ConfigServer, make_settings: SettingsFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(fetch_module, "MAX_PAYLOAD_BYTES", 1024)
+    monkeypatch.setattr(response_module, "MAX_PAYLOAD_BYTES", 1024)
     server.serve_reply(Reply(status=200, body=b'{"x": "' + b"a" * 4096 + b'"}'))
     with pytest.raises(RemoteConfigFetchError, match="larger than"):
         fetch(server.url, make_settings(server.url))
