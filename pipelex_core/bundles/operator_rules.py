@@ -12,15 +12,11 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from pipelex_core.bundles.concept_index import ConceptIndex
+from pipelex_core.bundles.jinja_scan import Read
 from pipelex_core.bundles.memory import PATH, Value, content_path_error
 from pipelex_core.bundles.pipe_specs import PipeSpec
 from pipelex_core.bundles.problems import Problem
-from pipelex_core.bundles.templates import (
-    SPECIAL_NAMES,
-    Read,
-    jinja_syntax_errors,
-    scan_template,
-)
+from pipelex_core.bundles.templates import SPECIAL_NAMES, jinja_syntax_errors, scan_template
 
 #: How deep a construct's nested tables may go (a structure deeper than that is a mistake).
 MAX_CONSTRUCT_DEPTH = 32

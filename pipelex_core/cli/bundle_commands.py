@@ -148,7 +148,8 @@ def _run(
     output: str | None,
     allow_signatures: bool,
 ) -> Outcome:
-    from pipelex_core.bundles.inputs import input_specs, match_inputs, read_inputs_file, start_pipe
+    from pipelex_core.bundles.inputs import input_specs, match_inputs, start_pipe
+    from pipelex_core.bundles.inputs_file import read_inputs_file
     from pipelex_core.bundles.service import check_bundles
 
     if output == "-" and state.json:
@@ -219,7 +220,8 @@ def _real_run(
     inputs_file: str | None,
     output: str | None,
 ) -> Outcome:
-    from pipelex_core.bundles.inputs import input_specs, match_inputs, read_inputs_file
+    from pipelex_core.bundles.inputs import input_specs, match_inputs
+    from pipelex_core.bundles.inputs_file import read_inputs_file
     from pipelex_core.bundles.real_run import blocking_pipes, readable, real_run
 
     blocking = blocking_pipes(checked.checked, pipe)
