@@ -23,14 +23,9 @@ from pipelex_core.bundles.memory import Value
 from pipelex_core.bundles.model_uses import MODEL_OPERATORS
 from pipelex_core.bundles.pipe_specs import PipeSpec
 from pipelex_core.bundles.registry import CONTROLLERS
-from pipelex_core.bundles.rendering import (
-    Style,
-    TemplateRenderError,
-    format_value,
-    render_template,
-    wrap,
-)
+from pipelex_core.bundles.rendering import Style, TemplateRenderError, format_value, wrap
 from pipelex_core.bundles.samples import fit_field, native_code, with_defaults
+from pipelex_core.bundles.template_sandbox import render_template
 
 #: What keeps a pipe from running here, by type (a signature has no type).
 NOT_RUNNABLE = {
