@@ -17,7 +17,8 @@ from pipelex_core.bundles.graphs import describe_cycle, find_cycles
 from pipelex_core.bundles.library import Bundle, Library
 from pipelex_core.bundles.manifest import Manifest, find_manifest, load_manifest
 from pipelex_core.bundles.model_uses import ModelUse, model_uses
-from pipelex_core.bundles.operator_rules import check_common_fields, check_operator
+from pipelex_core.bundles.operator_fields import check_common_fields
+from pipelex_core.bundles.operator_rules import check_operator
 from pipelex_core.bundles.pipe_specs import PipeSpec, build_pipe_specs
 from pipelex_core.bundles.problems import Problem
 from pipelex_core.bundles.refs import DOMAIN, RESERVED_DOMAINS, SNAKE
