@@ -12,7 +12,8 @@ from typing import Any
 
 import attrs
 
-from pipelex_core.bundles.concept_index import ConceptIndex, unknown_concept
+from pipelex_core.bundles.concept_fields import unknown_concept
+from pipelex_core.bundles.concept_index import ConceptIndex
 from pipelex_core.bundles.library import Bundle, Pipe
 from pipelex_core.bundles.manifest import unresolved_dependency
 from pipelex_core.bundles.problems import Problem
