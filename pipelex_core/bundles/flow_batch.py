@@ -27,6 +27,7 @@ def check_batch(ctx: FlowContext, spec: PipeSpec) -> None:
     for field, name in (("input_list_name", list_name), ("input_item_name", item_name)):
         if name is not None and not isinstance(name, str):
             ctx.report(spec, "pipe_field_invalid", f"`{field}` is a name, not {name!r}")
+    item_given = isinstance(item_name, str)  # the marker below is no name a bundle gives
     if not isinstance(item_name, str):
         item_name = UNKNOWN_NAMES
     if isinstance(list_name, str):
@@ -51,7 +52,7 @@ def check_batch(ctx: FlowContext, spec: PipeSpec) -> None:
                     f'{list_name} = "{slot.ref.bare}[]"',
                 )
             item = Value(slot.concept, False, False, f"an item of {list_name!r}")
-    if "input_item_name" in table and item_name != UNKNOWN_NAMES:
+    if "input_item_name" in table and item_given:
         if not item_name:
             ctx.report(spec, "pipe_field_missing", "input_item_name must not be empty")
             item, item_name = UNTYPED, UNKNOWN_NAMES
