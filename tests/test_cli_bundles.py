@@ -552,3 +552,21 @@ def test_sequences_calling_each_other_twice_validate_in_linear_time(
     lines += ['output = "Text"\ntemplate = "$t"']
     bundle = write(tmp_path, "chain.mthds", "\n".join(lines) + "\n")
     assert cli.agent("validate", str(bundle)).code == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "command", "usage"),
+    [
+        (("--help", "validate"), "help", "Usage: pipelex [OPTIONS] COMMAND"),
+        (("validate", "--help"), "validate", "Usage: pipelex validate [OPTIONS] PATHS..."),
+        (("cache", "--help", "show"), "cache", "Usage: pipelex cache [OPTIONS] COMMAND"),
+        (("cache", "show", "-h"), "cache show", "Usage: pipelex cache show [OPTIONS]"),
+    ],
+)
+def test_a_help_envelope_names_the_command_whose_help_it_holds(
+    cli: Cli, args: tuple[str, ...], command: str, usage: str
+) -> None:
+    """click answers the first --help it meets: the envelope says whose help that was."""
+    envelope = cli.agent(*args).envelope
+    assert envelope["command"] == command
+    assert envelope["result"]["help"].startswith(usage)

@@ -22,7 +22,7 @@ from pipelex_core.bundles.flow_context import UNKNOWN_NAMES, UNTYPED, FlowContex
 from pipelex_core.bundles.flow_parallel import check_parallel
 from pipelex_core.bundles.flow_sequence import check_sequence
 from pipelex_core.bundles.flow_stored_names import MAX_NESTING, branch_values, stored_names
-from pipelex_core.bundles.flow_targets import SPECIAL_OUTCOMES, StepTarget, controller_targets
+from pipelex_core.bundles.flow_targets import SPECIAL_OUTCOMES, controller_targets
 from pipelex_core.bundles.memory import Value
 from pipelex_core.bundles.pipe_specs import PipeSpec
 
@@ -32,7 +32,6 @@ __all__ = [
     "UNKNOWN_NAMES",
     "UNTYPED",
     "FlowChecker",
-    "StepTarget",
     "controller_targets",
 ]
 

@@ -6,23 +6,9 @@ runs use it to follow controllers (imported through flow_rules).
 
 from __future__ import annotations
 
-import attrs
-
 from pipelex_core.bundles.pipe_specs import PipeSpec
 
 SPECIAL_OUTCOMES = frozenset({"continue", "fail"})
-
-
-@attrs.frozen
-class StepTarget:
-    """A pipe a controller calls, as the dry run needs it."""
-
-    index: int
-    spec: PipeSpec | None
-    result: str | None
-    batch_over: str | None = None
-    batch_as: str | None = None
-    binding: str | None = None
 
 
 def controller_targets(spec: PipeSpec) -> list[str]:

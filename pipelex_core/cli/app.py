@@ -120,8 +120,15 @@ def _text_in_envelope(state: CliState, args: Sequence[str]) -> int:
     if "--version" in args:  # no command takes --version: the root's answered, whatever follows
         return emit(state, "version", outcome=Outcome(result=_version()))
     return emit(
-        state, _command_of(args) or "help", outcome=Outcome(result={"help": buffer.getvalue()})
+        state, _helped_command(args) or "help", outcome=Outcome(result={"help": buffer.getvalue()})
     )
+
+
+def _helped_command(args: Sequence[str]) -> str | None:
+    """The command whose help click printed: the one named before the first ``-h``/``--help``
+    (``--help validate`` is the root's help, ``cache --help show`` the cache group's)."""
+    first = next(i for i, arg in enumerate(args) if arg in ("-h", "--help"))
+    return _command_of(args[:first])
 
 
 def _version() -> dict[str, str]:
