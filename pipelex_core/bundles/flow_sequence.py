@@ -72,12 +72,13 @@ def binding_step(
         )
     if result is None:
         faults.append("has no `result`: name the bound value")
-    elif not isinstance(result, str) or not SNAKE.match(result):
-        faults.append(f"`result` {result!r} is not a plain snake_case name")
-    elif result.startswith(BOUND_PREFIX):
+    elif isinstance(result, str) and result.startswith(BOUND_PREFIX):  # before the grammar,
+        # which the prefix's leading underscore fails: the reserved name is the fault to name
         ctx.report(spec, "invalid_input_name", f"{where}: {input_name_error(result)}")
         memory[result] = UNTYPED
         return None
+    elif not isinstance(result, str) or not SNAKE.match(result):
+        faults.append(f"`result` {result!r} is not a plain snake_case name")
     if faults:
         ctx.report(spec, "binding_step_invalid", f"{where} (binding): " + "; ".join(faults))
         memory[result if isinstance(result, str) else UNKNOWN_NAMES] = UNTYPED

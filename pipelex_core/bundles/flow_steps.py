@@ -119,15 +119,16 @@ def batch_item(
         )
         ctx.report(spec, code, f"{where}: `batch_as` {batch_as!r} is not a plain name")
         return None
+    if isinstance(batch_over, str) and batch_over.startswith(BOUND_PREFIX):  # before the path
+        # grammar, which the prefix's leading underscore fails: the reserved name is the fault
+        ctx.report(spec, "invalid_input_name", f"{where}: {input_name_error(batch_over)}")
+        return None
     if not isinstance(batch_over, str) or not PATH.match(batch_over):
         ctx.report(
             spec,
             "binding_step_invalid",
             f"{where}: `batch_over` {batch_over!r} is not a name or a path",
         )
-        return None
-    if batch_over.startswith(BOUND_PREFIX):
-        ctx.report(spec, "invalid_input_name", f"{where}: {input_name_error(batch_over)}")
         return None
     if batch_as == batch_over:
         ctx.report(
