@@ -14,6 +14,8 @@ from pipelex_core.cli.init import _toml_string, checked_toml
 from pipelex_core.settings import Settings
 from tests.cli_runner import BIN, EXAMPLES, Cli
 
+BUNDLE_PATH = str(EXAMPLES / "bundles" / "parallel_review.mthds")
+
 
 def test_an_ascii_terminal_gets_strict_json_and_no_traceback(cli: Cli, tmp_path: Path) -> None:
     folder = tmp_path / "méthodes…"
@@ -205,3 +207,52 @@ def test_a_fifo_named_like_a_bundle_is_reported_and_hides_nothing(cli: Cli, tmp_
         )
         if target == tmp_path:
             assert problems[1][:2] == ("b.mthds", "domain_invalid")
+
+
+@pytest.mark.parametrize("agent", [True, False], ids=["agent", "human"])
+def test_ctrl_c_during_a_fetch_is_an_abort_in_either_face(cli: Cli, agent: bool) -> None:
+    """Interrupted while waiting on a server that never answers: "Aborted", exit 1, and in the
+    agent face still one envelope (AbortedError, not retryable), never a traceback."""
+    import json
+    import signal
+
+    from pipelex_core.testing import ConfigServer, Reply
+    from tests.cli_runner import REPO
+
+    with ConfigServer() as server:
+        server.serve_reply(Reply(hang=True))
+        process = subprocess.Popen(
+            [str(BIN / ("pipelex-agent" if agent else "pipelex")), "validate", BUNDLE_PATH],
+            env={
+                "PATH": f"{BIN}{os.pathsep}/usr/bin:/bin",
+                "HOME": str(cli.home.parent),
+                "PIPELEX_HOME": str(cli.home),
+                "PIPELEX_GATEWAY": "1",
+                "PIPELEX_REMOTE_CONFIG_URL": server.url,
+                "PIPELEX_FETCH_DEADLINE": "60",
+            },
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+        )
+        try:
+            assert server.wait_for_requests(1, timeout=60), "the fetch never reached the server"
+            process.send_signal(signal.SIGINT)
+            stdout, stderr = process.communicate(timeout=60)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=60)
+    assert process.returncode == 1, stdout + stderr
+    assert "Traceback" not in stdout + stderr
+    if agent:
+        from tests.cli_runner import Completed
+
+        envelope = Completed(process.returncode, stdout, stderr).envelope
+        assert envelope["command"] == "validate"
+        assert envelope["error"]["type"] == "AbortedError"
+        assert envelope["error"]["retryable"] is False
+        assert json.loads(stdout) == envelope
+    else:
+        assert "Aborted." in stderr
