@@ -416,6 +416,8 @@ def test_doctor_reports_a_cache_anyone_may_write(
     assert cli.agent("doctor").code == 0
     cache_file.parent.chmod(0o777)
     cache_file.chmod(0o666)
+    metadata = cache_file.with_name(cache_file.name + ".meta")
+    metadata.chmod(0o666)  # a file read with the cache: its hash, its ETag, its source
     completed = cli.agent("doctor")
     assert completed.code == 1
     problems = completed.envelope["result"]["problems"]
@@ -424,6 +426,8 @@ def test_doctor_reports_a_cache_anyone_may_write(
         f"could plant a catalogue there; run `chmod 700 {cache_file.parent}`",
         f"{cache_file} is writable by every user (-rw-rw-rw-): anyone on this machine could "
         f"plant a catalogue there; run `chmod 600 {cache_file}`",
+        f"{metadata} is writable by every user (-rw-rw-rw-): anyone on this machine could "
+        f"plant a catalogue there; run `chmod 600 {metadata}`",
     ]
 
 

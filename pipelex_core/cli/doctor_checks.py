@@ -27,19 +27,26 @@ PROBE_DEADLINE = 5.0
 
 
 def writable_by_everyone(settings: Settings, problems: list[str]) -> None:
-    """The cache is trusted as the Gateway's catalogue: if anyone on the machine may write it
-    (or its directory), anyone may plant one. The tool creates both private (0700, 0600)."""
+    """The cache is trusted as the Gateway's catalogue: if anyone on the machine may write it,
+    its directory, or a file beside it (the cache plugin's metadata), anyone may plant one or
+    tamper with what is read with it. The tool creates them all private (0700, 0600)."""
     import stat
 
+    directory = settings.cache_path.parent
+    try:
+        beside = sorted(p for p in directory.iterdir() if p != settings.cache_path)
+    except OSError:
+        beside = []
     for path, fix in (
-        (settings.cache_path.parent, "chmod 700"),
+        (directory, "chmod 700"),
         (settings.cache_path, "chmod 600"),
+        *((path, "chmod 600") for path in beside),
     ):
         try:
             mode = os.lstat(path).st_mode
         except OSError:
             continue
-        if mode & stat.S_IWOTH:
+        if mode & stat.S_IWOTH and (path == directory or stat.S_ISREG(mode)):
             problems.append(
                 f"{path} is writable by every user ({stat.filemode(mode)}): anyone on this "
                 f"machine could plant a catalogue there; run `{fix} {path}`"
