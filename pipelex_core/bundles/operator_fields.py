@@ -103,6 +103,12 @@ ASPECT_RATIOS = frozenset(
     }
 )
 
+#: PipeImgGen `size` tiers: a pixel class that composes with `aspect_ratio` (`0.5k` is reserved).
+SIZE_TIERS = frozenset({"1k", "2k", "4k"})
+
+#: A PipeImgGen exact `size`, width by height in pixels: it implies its own ratio.
+EXACT_SIZE = re.compile(r"[1-9][0-9]*x[1-9][0-9]*")
+
 
 TEMPLATE_CATEGORIES = frozenset(
     {"basic", "expression", "html", "markdown", "mermaid", "llm_prompt", "img_gen_prompt"}

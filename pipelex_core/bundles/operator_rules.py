@@ -11,6 +11,8 @@ from pipelex_core.bundles.compose_rules import check_compose
 from pipelex_core.bundles.concept_index import ConceptIndex
 from pipelex_core.bundles.operator_fields import (
     ASPECT_RATIOS,
+    EXACT_SIZE,
+    SIZE_TIERS,
     STRUCTURING_METHODS,
 )
 from pipelex_core.bundles.pipe_specs import PipeSpec
@@ -67,13 +69,7 @@ def _img_gen(spec: PipeSpec, index: ConceptIndex, problems: list[Problem]) -> No
         problems,
         must_read_all=True,
     )
-    if "size" in spec.table and "aspect_ratio" in spec.table:
-        problems.append(
-            spec.problem(
-                "pipe_field_conflict",
-                "`size` gives the exact dimensions and `aspect_ratio` a shape: set one of them",
-            )
-        )
+    _img_gen_size(spec, problems)
     ratio = spec.table.get("aspect_ratio")
     if ratio is not None and str(ratio) not in ASPECT_RATIOS:
         problems.append(
@@ -83,6 +79,31 @@ def _img_gen(spec: PipeSpec, index: ConceptIndex, problems: list[Problem]) -> No
             )
         )
     _output_must_be(spec, index, "native.Image", problems, allow_list=True)
+
+
+def _img_gen_size(spec: PipeSpec, problems: list[Problem]) -> None:
+    """A size tier composes with `aspect_ratio`; an exact size implies its own ratio."""
+    if "size" not in spec.table:
+        return
+    size = spec.table["size"]
+    if isinstance(size, str) and size in SIZE_TIERS:
+        return
+    if not (isinstance(size, str) and EXACT_SIZE.fullmatch(size)):
+        problems.append(
+            spec.problem(
+                "pipe_field_invalid",
+                f"size {size!r} is neither a size tier ({', '.join(sorted(SIZE_TIERS))}) nor "
+                'an exact pixel size such as "2048x1152"',
+            )
+        )
+    elif "aspect_ratio" in spec.table:
+        problems.append(
+            spec.problem(
+                "pipe_field_conflict",
+                f"the exact size {size!r} implies its own ratio, so it cannot go with "
+                "`aspect_ratio`: drop one, or give a size tier (1k, 2k, 4k) with the ratio",
+            )
+        )
 
 
 def _extract(spec: PipeSpec, index: ConceptIndex, problems: list[Problem]) -> None:
