@@ -118,10 +118,12 @@ def _spec(bundle: Bundle, pipe: Pipe, index: ConceptIndex, problems: list[Proble
         if slot is not None:
             inputs[name] = slot
     output: Slot | None = None
-    if "output" not in pipe.table:
-        bad("pipe_field_missing", 'every pipe declares its `output` concept, e.g. output = "Text"')
-    else:
+    if "output" in pipe.table:
         output = _slot(bundle, pipe, "output", pipe.table["output"], index, problems, True)
+    elif _composes_text(pipe):
+        output = _slot(bundle, pipe, "output", "Text", index, problems, True)
+    else:
+        bad("pipe_field_missing", 'every pipe declares its `output` concept, e.g. output = "Text"')
     return PipeSpec(
         pipe=pipe,
         domain=bundle.domain or "",
@@ -129,6 +131,11 @@ def _spec(bundle: Bundle, pipe: Pipe, index: ConceptIndex, problems: list[Proble
         output=output,
         declared=frozenset(declared),
     )
+
+
+def _composes_text(pipe: Pipe) -> bool:
+    """A PipeCompose in template mode may leave `output` out: it renders a native Text."""
+    return pipe.type == "PipeCompose" and "template" in pipe.table and "construct" not in pipe.table
 
 
 def _slot(
