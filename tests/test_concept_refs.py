@@ -15,7 +15,9 @@ from pipelex_core.bundles.refs import Presence, parse_concept_ref
 VALID = {
     "Text": ("Text", None, False, None, Presence.PLAIN),
     "legal.Contract[]": ("Contract", "legal", True, None, Presence.PLAIN),
-    "Text[1]": ("Text", None, True, 1, Presence.PLAIN),
+    "Text[1]": ("Text", None, False, None, Presence.PLAIN),  # a count of one is a single value
+    "Text[1]?": ("Text", None, False, None, Presence.OPTIONAL),
+    "Text[2]": ("Text", None, True, 2, Presence.PLAIN),
     "Text[10000]": ("Text", None, True, 10_000, Presence.PLAIN),  # the largest fixed count
     "Text?": ("Text", None, False, None, Presence.OPTIONAL),
     "Text!": ("Text", None, False, None, Presence.FORCE),  # an input's marker by default

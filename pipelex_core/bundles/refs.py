@@ -121,13 +121,15 @@ def _parse_text(text: str, allow_markers: bool, is_output: bool) -> ConceptRef:
                 else "optional_marker_invalid",
             )
         return ConceptRef(text, error=f"{text!r} is not a concept reference")
+    # `X[1]` is the same slot as `X`, its count written out: a single value, never a list.
+    is_list = match["many"] is not None and count != 1
     parsed = ConceptRef(
         text,
         code=code,
         domain=match["domain"],
         alias=match["alias"],
-        is_list=match["many"] is not None,
-        count=count,
+        is_list=is_list,
+        count=count if is_list else None,
         presence=presence,
     )
     marker_error = _marker_error(parsed, allow_markers=allow_markers, is_output=is_output)
