@@ -7,13 +7,13 @@ called, so a test or a long-lived process sees the environment of the moment.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import attrs
 
+from pipelex_core import toml_text
 from pipelex_core.errors import ConfigurationError
 from pipelex_core.kit import home_or_kit
 
@@ -190,14 +190,14 @@ def read_toml(path: Path) -> dict[str, Any]:
             path=path,
         ) from None
     try:
-        return tomllib.loads(data.decode("utf-8"))
+        return toml_text.loads(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise ConfigurationError(
             f"{path}: invalid TOML: not UTF-8 (byte {exc.start})",
             f"Fix or remove {path}.",
             path=path,
         ) from None
-    except tomllib.TOMLDecodeError as exc:
+    except toml_text.TomlError as exc:
         raise ConfigurationError(
             f"{path}: invalid TOML: {exc}", f"Fix or remove {path}.", path=path
         ) from None

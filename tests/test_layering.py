@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import pipelex_core
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,3 +104,24 @@ def test_validating_and_dry_running_load_no_template_engine() -> None:
         "dry_run(checked, start, {s.name: s.example for s in input_specs(checked, start)})"
     )
     assert [m for m in modules_after(code) if m.split(".")[0] in ("jinja2", "markupsafe")] == []
+
+
+def test_a_toml_1_0_bundle_is_read_without_the_toml_1_1_parser() -> None:
+    """tomli (TOML 1.1) is loaded only for a text the standard library's tomllib refuses: a
+    bundle in TOML 1.0, as most are, costs no import."""
+    code = (
+        "from pathlib import Path\n"
+        "from pipelex_core.bundles.library import load_library\n"
+        f"lib = load_library([Path({str(ROOT / 'examples' / 'bundles' / 'summarize.mthds')!r})])\n"
+        "assert not lib.problems, lib.problems\n"
+    )
+    assert [m for m in modules_after(code) if m.split(".")[0] == "tomli"] == []
+
+
+def test_toml_1_1_is_read_where_toml_1_0_is_refused() -> None:
+    from pipelex_core import toml_text
+
+    text = 'inputs = {\n    first = "Image",\n    second = "Image",\n}\n'
+    assert toml_text.loads(text) == {"inputs": {"first": "Image", "second": "Image"}}
+    with pytest.raises(toml_text.TomlError, match="at end of document"):
+        toml_text.loads("inputs = {\n")

@@ -8,10 +8,10 @@ from __future__ import annotations
 import datetime
 import json
 import math
-import tomllib
 from pathlib import Path
 from typing import Any
 
+from pipelex_core import toml_text
 from pipelex_core.errors import PipelexUsageError
 from pipelex_core.file_read import UnreadableFileError, read_regular_file
 
@@ -82,10 +82,10 @@ def _read_inputs_path(path: Path) -> dict[str, Any]:
     if path.suffix.lower() != ".toml":
         return _as_inputs(_parse_json(text, where), where)
     try:
-        return _as_inputs(_plain_dates(tomllib.loads(text)), where)
+        return _as_inputs(_plain_dates(toml_text.loads(text)), where)
     except RecursionError:
         raise PipelexUsageError(f"{where} is nested too deeply.") from None
-    except tomllib.TOMLDecodeError as exc:
+    except toml_text.TomlError as exc:
         raise PipelexUsageError(
             f"{where} is not valid TOML: {exc}.",
             "Write a table of input name = value (`pipelex inputs` prints one in JSON).",

@@ -6,13 +6,13 @@ than stopping at the first, so that validation can report them all together.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import attrs
 
+from pipelex_core import toml_text
 from pipelex_core.bundles.problems import Problem
 from pipelex_core.file_read import UnreadableFileError, read_regular_file
 
@@ -127,8 +127,8 @@ def _parse(file: Path, problems: list[Problem]) -> Bundle | None:
         return None
     try:
         # utf-8-sig: a byte-order mark some editors write is not part of the TOML
-        document = tomllib.loads(raw.decode("utf-8-sig"))
-    except tomllib.TOMLDecodeError as exc:
+        document = toml_text.loads(raw.decode("utf-8-sig"))
+    except toml_text.TomlError as exc:
         problems.append(Problem(name, None, "toml_invalid", f"invalid TOML: {exc}"))
         return None
     except (OSError, UnicodeDecodeError) as exc:

@@ -10,13 +10,13 @@ reference cannot be resolved, and says so.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import attrs
 
+from pipelex_core import toml_text
 from pipelex_core.bundles.library import Bundle
 from pipelex_core.bundles.problems import Problem
 from pipelex_core.bundles.refs import DOMAIN, RESERVED_DOMAINS, SNAKE
@@ -69,11 +69,11 @@ def load_manifest(path: Path, problems: list[Problem]) -> Manifest | None:
 
     try:
         raw = read_regular_file(path, limit=MAX_MANIFEST_BYTES)
-        document = tomllib.loads(raw.decode("utf-8-sig"))
+        document = toml_text.loads(raw.decode("utf-8-sig"))
     except UnreadableFileError as exc:
         bad(f"cannot be read: it is {exc.reason}")
         return None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, toml_text.TomlError) as exc:
         bad(f"cannot be read as TOML: {exc}")
         return None
     except RecursionError:
