@@ -165,6 +165,7 @@ def _fall_back(
 ) -> Obtained:
     url = redact_url(settings.remote_config_url)
     if require_fresh:
+        cache = cache.checked()  # a cache failing the schema is unusable, not "refused"
         refused = cache.usable_entry is not None
         cache_note = (
             f"the cache from {cache.usable_entry.cached_at.isoformat()} was refused because "

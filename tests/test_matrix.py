@@ -288,6 +288,29 @@ def test_row_7_require_fresh_refuses_the_cache(
     assert cache_file.read_bytes() == before
 
 
+def test_row_7_a_cache_failing_the_schema_is_unusable_not_refused(
+    make_settings: SettingsFactory, cache_file: Path
+) -> None:
+    """Fresh data required or not, the error describes the cache as a run falling back would
+    find it: one whose payload fails the schema is unusable, never "refused" as if usable."""
+    from pipelex_core import CachedConfig, encode_envelope
+
+    cache_file.parent.mkdir(parents=True)
+    bad = CachedConfig(payload={"posthog": 1}, cached_at=dt.datetime.now(dt.UTC))
+    cache_file.write_bytes(encode_envelope(bad))
+    with pytest.raises(RemoteConfigUnavailableError) as raised:
+        setup(
+            needs_model_specs=True,
+            require_fresh=True,
+            settings=make_settings(closed_port_url()),
+        )
+    error = raised.value
+    assert error.cache_state == "unusable"
+    assert error.cache_refused is False
+    assert "fails the remote-config schema" in error.message
+    assert "refused because fresh data is required" not in error.message
+
+
 def test_row_7_require_fresh_online_is_fresh(
     server: ConfigServer, make_settings: SettingsFactory
 ) -> None:
