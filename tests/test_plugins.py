@@ -421,3 +421,38 @@ def test_the_built_in_commands_are_plugins_registered_as_a_third_party_s(cli: An
     gone = cli.agent("completion", "bash", PIPELEX_DISABLE_PLUGINS="pipelex_core.cli.completion")
     assert gone.code == 2
     assert "No such command 'completion'" in gone.envelope["error"]["message"]
+
+
+SHORT_OPTIONS_COMMAND = (
+    "import click\n"
+    "from pipelex_core import Outcome, hookimpl, run_command\n"
+    "@click.command()\n"
+    "@click.option('-v', '--value', default='none')\n"
+    "@click.option('-q', '--queued', is_flag=True)\n"
+    "@click.pass_obj\n"
+    "def tag(state, value, queued):\n"
+    "    result = {'value': value, 'queued': queued}\n"
+    "    return run_command(state, 'tag', lambda: Outcome(result=result, text=str(result)))\n"
+    "@hookimpl\n"
+    "def register_commands(cli):\n"
+    "    cli.add_command(tag)\n"
+)
+
+
+def test_a_plugin_command_keeps_its_own_short_options(tmp_path: Path) -> None:
+    """-q and -v may follow a command only where the command has no option of that name: a
+    plugin's command defining ``-v`` or ``-q`` gets them, as click would give them."""
+    from tests.cli_runner import BIN, REPO
+
+    install_fake_distribution(tmp_path, SHORT_OPTIONS_COMMAND)
+    completed = subprocess.run(
+        [str(BIN / "pipelex-agent"), "tag", "-v", "42", "-q"],
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(tmp_path), "PIPELEX_HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        cwd=REPO,
+    )
+    assert completed.returncode == 0, completed.stdout
+    assert agent_envelope(completed.stdout)["result"] == {"value": "42", "queued": True}

@@ -84,14 +84,18 @@ ANYWHERE_FLAGS = ("--json", "--debug", "-q", "--quiet", "-v", "--verbose")
 def main(argv: Sequence[str] | None = None, *, agent: bool = False) -> None:
     given = list(sys.argv[1:] if argv is None else argv)
     options, rest = _split_at_double_dash(given)
-    flags = [flag for flag in ANYWHERE_FLAGS if flag in options]
-    args = flags + [arg for arg in options if arg not in flags] + rest
-    state = CliState(json=agent or "--json" in flags, debug="--debug" in flags)
+    state = CliState(json=agent or "--json" in options, debug="--debug" in options)
     try:
         state.plugins = Plugins.boot(disabled=disabled_plugins_from_env(os.environ), commands=True)
         state.plugins.register_commands(cli=cli)
     except PipelexError as exc:
-        sys.exit(emit(state, _command_of(args), error=exc))
+        sys.exit(emit(state, _command_of(given), error=exc))
+    named = _commands_in(options)
+    own = _options_of(named[-1][1]) if named else set()  # a command's own -v is not the root's
+    flags = [flag for flag in ANYWHERE_FLAGS if flag in options and flag not in own]
+    args = flags + [arg for arg in options if arg not in flags] + rest
+    state.json = agent or "--json" in flags
+    state.debug = "--debug" in flags
     if state.json and _asks_for_text(args):
         sys.exit(_text_in_envelope(state, args))
     try:
@@ -155,14 +159,25 @@ def _split_at_double_dash(args: list[str]) -> tuple[list[str], list[str]]:
 def _command_of(args: Sequence[str]) -> str | None:
     """The command's full name (``cache show``), the same string its success would report,
     as far as the words name commands; None when no word does."""
+    named = _commands_in(args)
+    if named:
+        return " ".join(name for name, _ in named)
     words = [a for a in args if not a.startswith("-")]
-    names: list[str] = []
+    return words[0] if words else None
+
+
+def _commands_in(args: Sequence[str]) -> list[tuple[str, click.Command]]:
+    """The commands the words of ``args`` name, outermost first (``cache``, then ``show``)."""
+    named: list[tuple[str, click.Command]] = []
     group: click.Command = cli
-    for word in words:
+    for word in (a for a in args if not a.startswith("-")):
         if not isinstance(group, click.Group) or word not in group.commands:
             break
-        names.append(word)
         group = group.commands[word]
-    if names:
-        return " ".join(names)
-    return words[0] if words else None
+        named.append((word, group))
+    return named
+
+
+def _options_of(command: click.Command) -> set[str]:
+    """The option names a command defines itself: a plugin's ``-v`` is its own, not the root's."""
+    return {name for param in command.params for name in (*param.opts, *param.secondary_opts)}
