@@ -117,3 +117,45 @@ def test_quiet_and_verbose_together_are_a_usage_error(cli: Cli) -> None:
     assert completed.code == 2
     assert completed.envelope["command"] == "validate"
     assert "--quiet and --verbose" in completed.envelope["error"]["message"]
+
+
+def test_the_status_line_fits_the_terminal_stderr_is_on_when_stdout_is_a_pipe(
+    home: Path, server: ConfigServer
+) -> None:
+    """`pipelex validate x > out.txt` on a 40-column terminal: the line is cut to the width of
+    the terminal it is written to (stderr's), else it wraps and the erase leaves a row behind."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import subprocess
+    import termios
+
+    from tests.cli_runner import BIN, REPO
+    from tests.test_cli_terminal import read_rest
+
+    controller, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 40, 0, 0))
+    env = {"PATH": str(BIN), "PIPELEX_HOME": str(home), "HOME": str(home.parent)}
+    env.update(PIPELEX_GATEWAY="1", PIPELEX_REMOTE_CONFIG_URL=server.url)
+    process = subprocess.Popen(
+        [str(BIN / "pipelex"), "validate", BUNDLE],
+        stdin=terminal,
+        stdout=subprocess.PIPE,
+        stderr=terminal,
+        env=env,
+        cwd=REPO,
+    )
+    os.close(terminal)
+    try:
+        shown = read_rest(controller)
+    finally:
+        os.close(controller)
+        stdout, _ = process.communicate(timeout=60)
+    assert process.returncode == 0
+    assert b"Valid:" in stdout
+    line, erase, after = shown.partition(ERASE_LINE.encode())
+    assert erase, shown
+    assert line.startswith(b"Fetching the Gateway catalogue from ")
+    assert len(line.decode()) < 40, line
+    assert after == b""

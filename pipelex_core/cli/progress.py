@@ -8,6 +8,7 @@ agent face, whose stdout is one JSON object (and whose stderr a program reads).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
@@ -38,7 +39,7 @@ class TerminalReporter:
             return
         then = ", then the cache" if fallback else ""
         line = f"Fetching the Gateway catalogue from {_where(url)} (up to {seconds:g} s{then})…"
-        width = shutil.get_terminal_size().columns
+        width = _width(self.stream)
         if len(line) >= width:  # a wrapped line could not be erased
             line = line[: max(0, width - 2)] + "…"
         self.showing = self._write(line)
@@ -55,6 +56,18 @@ class TerminalReporter:
         except (OSError, ValueError):  # a closed or full stderr must not fail the run
             return False
         return True
+
+
+def _width(stream: TextIO) -> int:
+    """The width of the terminal the line goes to: stderr's, which may be a terminal while
+    stdout is a pipe (``pipelex validate x > out``); ``COLUMNS`` first, as shutil reads it."""
+    with contextlib.suppress(KeyError, ValueError):
+        if (columns := int(os.environ["COLUMNS"])) > 0:
+            return columns
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, ValueError, OSError):
+        return shutil.get_terminal_size().columns
 
 
 def _where(url: str) -> str:
