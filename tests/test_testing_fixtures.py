@@ -53,3 +53,18 @@ def test_plugin_factory_registers_the_authors_plugin(
     assert names[0] == "pipelex_core.gateway_membership"
     assert len(names) == 2
     assert "pipelex_http_fetcher" not in names
+
+
+def test_the_former_module_path_of_the_server_still_imports_with_a_deprecation() -> None:
+    """``pipelex_core.config_server`` was the documented path until it moved into
+    ``pipelex_core.testing``: a renamed public name keeps working for one release."""
+    import importlib
+    import sys
+
+    import pytest
+
+    sys.modules.pop("pipelex_core.config_server", None)
+    with pytest.warns(DeprecationWarning, match=r"pipelex_core\.testing"):
+        former = importlib.import_module("pipelex_core.config_server")
+    assert former.ConfigServer is ConfigServer
+    assert {"Reply", "closed_port_url"} <= set(vars(former))
