@@ -13,7 +13,7 @@ import pytest
 
 from pipelex_core.cli.progress import ERASE_LINE
 from pipelex_core.testing.config_server import ConfigServer, closed_port_url
-from tests.cli_runner import EXAMPLES, Cli
+from tests.cli_runner import EXAMPLES, Cli, agent_envelope
 from tests.test_cli_terminal import on_a_terminal
 
 BUNDLE = str(EXAMPLES / "bundles" / "parallel_review.mthds")
@@ -159,3 +159,24 @@ def test_the_status_line_fits_the_terminal_stderr_is_on_when_stdout_is_a_pipe(
     assert line.startswith(b"Fetching the Gateway catalogue from ")
     assert len(line.decode()) < 40, line
     assert after == b""
+
+
+def test_verbose_with_stderr_closed_still_runs(cli: Cli) -> None:
+    """``pipelex -v validate x 2>&-``: Python has no sys.stderr then; the details go nowhere
+    and the run's outcome is as without -v (a closed stderr must not fail the run)."""
+    import subprocess
+
+    from tests.cli_runner import BIN, REPO
+
+    closing_stderr = ["/bin/sh", "-c", 'exec "$0" "$@" 2>&-']
+    completed = subprocess.run(
+        [*closing_stderr, str(BIN / "pipelex-agent"), "-v", "validate", BUNDLE],
+        env={"PATH": "/usr/bin:/bin", "PIPELEX_HOME": str(cli.home), "HOME": str(cli.home.parent)},
+        stdout=subprocess.PIPE,
+        text=True,
+        check=False,
+        timeout=60,
+        cwd=REPO,
+    )
+    assert completed.returncode == 0, completed.stdout
+    assert agent_envelope(completed.stdout)["ok"] is True

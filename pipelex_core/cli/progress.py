@@ -88,9 +88,9 @@ def status_line_wanted(stream: TextIO) -> bool:
 
 def install(*, agent_face: bool, quiet: bool, verbose: bool) -> None:
     """Install the process's listener for the face and verbosity chosen on the command line."""
-    stream = sys.stderr
+    stream = sys.stderr  # None when the process started with stderr closed (2>&-)
     status_line = not (agent_face or quiet or verbose) and status_line_wanted(stream)
-    if not (status_line or verbose):
+    if stream is None or not (status_line or verbose):
         activity.listen(None)
         return
     activity.listen(TerminalReporter(stream, verbose=verbose, status_line=status_line))
