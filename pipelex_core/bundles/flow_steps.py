@@ -111,13 +111,18 @@ def batch_item(
     in_parallel: bool,
 ) -> Value | None:
     """The value each item of an inline batch holds; None once reported."""
-    if not isinstance(batch_as, str) or input_name_error(batch_as) is not None:
-        code = (
-            "invalid_input_name"
-            if isinstance(batch_as, str) and batch_as.startswith(BOUND_PREFIX)
-            else "binding_step_invalid"
+    if not isinstance(batch_as, str):
+        ctx.report(spec, "binding_step_invalid", f"{where}: `batch_as` {batch_as!r} is not a name")
+        return None
+    name_error = input_name_error(batch_as)
+    if name_error is not None:  # batch_as is a stored name, held to the input-name grammar
+        ctx.report(
+            spec,
+            "invalid_input_name",
+            f"{where}: `batch_as` names what each item is stored under, a plain input name: "
+            + (name_error if batch_as.startswith(BOUND_PREFIX) else f"{batch_as!r} is not one")
+            + " (snake_case, [a-z][a-z0-9_]*): rename it, with the input that reads it",
         )
-        ctx.report(spec, code, f"{where}: `batch_as` {batch_as!r} is not a plain name")
         return None
     if isinstance(batch_over, str) and batch_over.startswith(BOUND_PREFIX):  # before the path
         # grammar, which the prefix's leading underscore fails: the reserved name is the fault
