@@ -300,3 +300,14 @@ def test_the_unknown_model_is_found_among_several(gateway_cli: Cli, tmp_path: Pa
     assert error["type"] == "GatewayUnknownModelError"
     assert error["model"] == "gpt-9-imaginary"
     assert "gpt-5.6-terra" not in error["message"]
+
+
+@pytest.mark.parametrize("order", [("--gateway", "--byok"), ("--byok", "--gateway")])
+def test_init_with_both_gateway_and_byok_is_a_usage_error_and_writes_nothing(
+    cli: Cli, order: tuple[str, str]
+) -> None:
+    completed = cli.agent("init", *order, "--accept-terms")
+    assert completed.code == 2
+    assert completed.envelope["command"] == "init"
+    assert "--gateway and --byok contradict each other" in completed.envelope["error"]["message"]
+    assert not (cli.home / "backends.toml").exists()

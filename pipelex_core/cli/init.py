@@ -49,24 +49,24 @@ def register_commands(cli: click.Group) -> None:
 
 
 @click.command(short_help="Write the config files; prime the cache.")
-@click.option(
-    "--gateway/--byok",
-    "use_gateway",
-    default=None,
-    help="Use the Pipelex Gateway, or your own keys.",
-)
+@click.option("--gateway", is_flag=True, help="Use the Pipelex Gateway.")
+@click.option("--byok", is_flag=True, help="Use your own keys (no Gateway, no network).")
 @click.option("--accept-terms", is_flag=True, help="Accept the Gateway's terms of service.")
 @click.option("--remote-config-url", metavar="URL", help="Fetch the Gateway catalogue from URL.")
 @click.option("--force", is_flag=True, help="Overwrite existing config files that differ.")
 @click.pass_obj
 def init(
     state: CliState,
-    use_gateway: bool | None,
+    gateway: bool,
+    byok: bool,
     accept_terms: bool,
     remote_config_url: str | None,
     force: bool,
 ) -> int:
     """Write the config files; with the Gateway and terms accepted, prime the cache."""
+    if gateway and byok:  # two flags, not a --gateway/--byok pair, so that both can be seen
+        raise click.UsageError("--gateway and --byok contradict each other: give one.")
+    use_gateway = True if gateway else (False if byok else None)
     return run_command(
         state,
         "init",
