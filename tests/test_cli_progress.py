@@ -180,3 +180,18 @@ def test_verbose_with_stderr_closed_still_runs(cli: Cli) -> None:
     )
     assert completed.returncode == 0, completed.stdout
     assert agent_envelope(completed.stdout)["ok"] is True
+
+
+@pytest.mark.parametrize("args", [("-qv", "validate", BUNDLE), ("validate", BUNDLE, "-qv")])
+def test_bundled_quiet_and_verbose_contradict_before_or_after_the_command(
+    cli: Cli, args: tuple[str, ...]
+) -> None:
+    completed = cli.agent(*args)
+    assert completed.code == 2
+    assert "--quiet and --verbose" in completed.envelope["error"]["message"]
+
+
+def test_bundled_verbose_after_the_command_is_the_root_s(cli: Cli) -> None:
+    completed = cli.run("validate", BUNDLE, "-vv")
+    assert completed.code == 0
+    assert completed.stderr == "pipelex: the Gateway is off (BYOK): no catalogue to fetch\n"

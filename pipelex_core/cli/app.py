@@ -84,6 +84,7 @@ ANYWHERE_FLAGS = ("--json", "--debug", "-q", "--quiet", "-v", "--verbose")
 def main(argv: Sequence[str] | None = None, *, agent: bool = False) -> None:
     given = list(sys.argv[1:] if argv is None else argv)
     options, rest = _split_at_double_dash(given)
+    options = [flag for arg in options for flag in _unbundled(arg)]
     state = CliState(json=agent or "--json" in options, debug="--debug" in options)
     try:
         state.plugins = Plugins.boot(disabled=disabled_plugins_from_env(os.environ), commands=True)
@@ -105,6 +106,15 @@ def main(argv: Sequence[str] | None = None, *, agent: bool = False) -> None:
     except (click.Abort, KeyboardInterrupt):
         sys.exit(emit(state, _command_of(args), error=aborted()))
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _unbundled(arg: str) -> list[str]:
+    """``-qv`` as ``-q -v`` (click reads bundled short flags that way at the root; so must the
+    search for root flags written after the command)."""
+    letters = arg[1:]
+    if arg.startswith("-") and len(letters) > 1 and set(letters) <= {"q", "v"}:
+        return [f"-{letter}" for letter in letters]
+    return [arg]
 
 
 def _asks_for_text(args: Sequence[str]) -> bool:
