@@ -453,3 +453,14 @@ def test_the_offline_and_cached_paths_load_neither_ssl_nor_truststore(
 def test_an_https_fetch_with_the_system_store_loads_truststore(tls: TlsFront, home: Path) -> None:
     result = run_check(home, tls.url())
     assert result == {"source": "certificate", "loaded": ["ssl", "truststore"]}
+
+
+@pytest.mark.parametrize("value", ["", ":", "::"])
+def test_an_ssl_cert_dir_of_empty_entries_is_as_if_unset(value: str) -> None:
+    """Nothing named, nothing replaced: the system's store stays, as with no variable at all
+    (it used to pass the check and leave the fetch trusting nothing)."""
+    from pipelex_http_fetcher.environment import trust_from_environment
+
+    trust = trust_from_environment({"SSL_CERT_DIR": value})
+    assert trust.locations == ()
+    assert trust.uses_system_store

@@ -55,7 +55,7 @@ def trust_from_environment(environ: Mapping[str, str] = os.environ) -> Trust:
         _check_cert_file(cert_file)
         locations.append(("SSL_CERT_FILE", cert_file))
     cert_dir = environ.get("SSL_CERT_DIR")
-    if cert_dir:
+    if cert_dir and any(cert_dir.split(os.pathsep)):  # only empty entries: as if unset
         _check_cert_dir(cert_dir)
         locations.append(("SSL_CERT_DIR", cert_dir))
     return Trust(tuple(locations))
