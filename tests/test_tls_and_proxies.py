@@ -29,6 +29,7 @@ from tests.tls_support import (
     TlsFront,
     can_unshare_net,
     hashed_ca_dir,
+    needs_openssl,
     run_in_network_namespace,
     write_pem,
 )
@@ -163,27 +164,28 @@ def test_a_wrong_certificate_blames_the_server_s_certificate(
 
 
 @pytest.mark.parametrize(
-    "variable", ["SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"]
+    "variable",
+    [
+        "SSL_CERT_FILE",
+        pytest.param("SSL_CERT_DIR", marks=needs_openssl),
+        "REQUESTS_CA_BUNDLE",
+        "CURL_CA_BUNDLE",
+    ],
 )
 def test_a_variable_naming_the_company_ca_makes_the_fetch_fresh(
     variable: str, cli: Cli, tls: TlsFront, ca: trustme.CA, ca_pem: Path, tmp_path: Path
 ) -> None:
-    location: Path | None = ca_pem
-    if variable == "SSL_CERT_DIR":
-        location = hashed_ca_dir(ca, tmp_path / "certs")
-        if location is None:
-            pytest.skip("no openssl binary to compute the certificate's subject hash")
+    location = hashed_ca_dir(ca, tmp_path / "certs") if variable == "SSL_CERT_DIR" else ca_pem
     completed = validate(cli, tls.url(), **{variable: str(location)})
     assert source_of(completed) == "fresh"
     assert completed.envelope["warnings"] == []
 
 
+@needs_openssl
 def test_ssl_cert_dir_takes_a_list_of_directories(
     cli: Cli, tls: TlsFront, ca: trustme.CA, tmp_path: Path
 ) -> None:
     hashed = hashed_ca_dir(ca, tmp_path / "certs")
-    if hashed is None:
-        pytest.skip("no openssl binary to compute the certificate's subject hash")
     empty = tmp_path / "empty"
     empty.mkdir()
     completed = validate(cli, tls.url(), SSL_CERT_DIR=f"{empty}{os.pathsep}{hashed}")
@@ -278,12 +280,11 @@ def test_an_explicit_bundle_wins_over_the_openssl_variables(
     assert source_of(right_bundle) == "fresh"
 
 
+@needs_openssl
 def test_ssl_cert_file_and_ssl_cert_dir_are_trusted_together(
     cli: Cli, tls: TlsFront, ca: trustme.CA, other_ca_pem: Path, tmp_path: Path
 ) -> None:
     hashed = hashed_ca_dir(ca, tmp_path / "certs")
-    if hashed is None:
-        pytest.skip("no openssl binary to compute the certificate's subject hash")
     completed = validate(cli, tls.url(), SSL_CERT_FILE=str(other_ca_pem), SSL_CERT_DIR=str(hashed))
     assert source_of(completed) == "fresh"
 

@@ -10,6 +10,7 @@ their ``with`` block and never touch anything beyond this machine.
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import selectors
 import shutil
@@ -21,6 +22,7 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 
+import pytest
 import trustme
 
 #: A name no resolver answers (RFC 6761), which only the proxy knows.
@@ -57,8 +59,9 @@ def _pump(source: socket.socket, target: socket.socket) -> bool:
     return True
 
 
-class _Listener:
-    """Accept connections on a thread and serve each on its own daemon thread."""
+class _Listener(abc.ABC):
+    """Accept connections on a thread and serve each on its own daemon thread; a subclass
+    says how one connection is served."""
 
     def __init__(self, sock: socket.socket) -> None:
         self._sock = sock
@@ -74,8 +77,9 @@ class _Listener:
                 return
             threading.Thread(target=self._serve, args=(client,), daemon=True).start()
 
+    @abc.abstractmethod
     def _serve(self, client: socket.socket) -> None:
-        raise NotImplementedError
+        """Serve one accepted connection (on its own thread)."""
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
@@ -185,12 +189,19 @@ class ConnectProxy(_Listener):
         self.close()
 
 
-def hashed_ca_dir(ca: trustme.CA, directory: Path) -> Path | None:
+#: OpenSSL finds a CA in an ``SSL_CERT_DIR`` by its subject hash, which only OpenSSL computes
+#: (no Python library exposes it): the tests of that variable need the ``openssl`` binary.
+needs_openssl = pytest.mark.skipif(
+    shutil.which("openssl") is None,
+    reason="needs the openssl binary to name a CA by its subject hash (apt install openssl)",
+)
+
+
+def hashed_ca_dir(ca: trustme.CA, directory: Path) -> Path:
     """A directory holding the CA under its OpenSSL subject-hash name (``<hash>.0``), as
-    ``c_rehash`` lays one out; None when no ``openssl`` binary can compute the hash."""
+    ``c_rehash`` lays one out (tests using it are marked ``needs_openssl``)."""
     openssl = shutil.which("openssl")
-    if openssl is None:
-        return None
+    assert openssl is not None, "mark the test needs_openssl"
     directory.mkdir()
     pem = directory / "ca.pem"
     ca.cert_pem.write_to_path(str(pem))
