@@ -570,3 +570,19 @@ def test_a_help_envelope_names_the_command_whose_help_it_holds(
     envelope = cli.agent(*args).envelope
     assert envelope["command"] == command
     assert envelope["result"]["help"].startswith(usage)
+
+
+def test_an_inputs_file_in_toml_1_1_reads_as_its_1_0_twin(cli: Cli, tmp_path: Path) -> None:
+    """Every TOML the tool reads is 1.1, inputs files included: an inline table may span lines."""
+    given = write(
+        tmp_path,
+        "in.toml",
+        'board = {\n    station = "Landerneau",\n    departures = [\n'
+        '        { destination = "Brest", platform = 2, delayed = false },\n    ],\n}\n',
+    )
+    completed = cli.agent(
+        "run", str(ANNOUNCE), "--inputs", str(given), "--pipe", "stations.announce_next_train"
+    )
+    assert completed.code == 0, completed.stdout
+    text = completed.envelope["result"]["output"]["text"]
+    assert text == "At Landerneau: The train to Brest leaves from platform 2. Have a good journey."

@@ -57,6 +57,19 @@ def test_files_are_read(home: Path) -> None:
     assert settings.terms_accepted is True
 
 
+def test_config_files_are_toml_1_1_as_bundles_are(home: Path) -> None:
+    """Inline tables over several lines, as the MTHDS docs write bundles, hold in the
+    configuration files too: one reader for every TOML the tool reads."""
+    (home / "backends.toml").write_text("pipelex_gateway = {\n    enabled = true,\n}\n")
+    (home / "pipelex_service.toml").write_text(
+        'remote_config_url = "https://mirror.example/rc.json"\n'
+        "agreement = {\n    terms_accepted = true,\n}\n"
+    )
+    settings = Settings.load({"PIPELEX_HOME": str(home)})
+    assert settings.gateway_enabled is True
+    assert settings.terms_accepted is True
+
+
 def test_environment_overrides_files(home: Path) -> None:
     (home / "backends.toml").write_text("[pipelex_gateway]\nenabled = true\n")
     (home / "pipelex_service.toml").write_text('remote_config_url = "https://a.example/rc.json"\n')
