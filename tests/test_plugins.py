@@ -456,3 +456,43 @@ def test_a_plugin_command_keeps_its_own_short_options(tmp_path: Path) -> None:
     )
     assert completed.returncode == 0, completed.stdout
     assert agent_envelope(completed.stdout)["result"] == {"value": "42", "queued": True}
+
+
+@pytest.mark.parametrize("face", ["pipelex", "pipelex-agent"])
+def test_a_plugin_s_report_detail_shows_with_verbose_only_and_never_on_stdout(
+    tmp_path: Path, face: str
+) -> None:
+    """docs/plugins.md: what a plugin reports with report_detail() is shown on stderr with -v,
+    nowhere otherwise, and never on stdout (the agent face's stdout stays one JSON object)."""
+    from tests.cli_runner import BIN, REPO
+
+    install_fake_distribution(
+        tmp_path,
+        "from pipelex_core import hookimpl, report_detail\n"
+        "@hookimpl\n"
+        "def on_runtime_ready(settings):\n"
+        "    report_detail('the policy plugin looked at the run')\n",
+    )
+
+    def run(*flags: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(BIN / face), *flags, "validate", "examples/bundles/summarize.mthds"],
+            env={
+                "PATH": "/usr/bin:/bin",
+                "PYTHONPATH": str(tmp_path),
+                "PIPELEX_HOME": str(tmp_path / "h"),
+            },
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+            cwd=REPO,
+        )
+
+    detail = "pipelex: the policy plugin looked at the run\n"
+    verbose, plain = run("-v"), run()
+    assert verbose.returncode == plain.returncode == 0, verbose.stderr
+    assert detail in verbose.stderr
+    assert "policy plugin" not in plain.stderr + plain.stdout + verbose.stdout
+    if face == "pipelex-agent":
+        assert agent_envelope(verbose.stdout)["ok"] is True
