@@ -77,7 +77,7 @@ class CacheState:
             return f"there is no cache at {self.path}"
         return f"a cache from {self.entry.cached_at.isoformat()} exists"
 
-    def report(self, now: dt.datetime | None = None) -> dict[str, Any]:
+    def report(self) -> dict[str, Any]:
         """The cache as ``doctor`` and ``cache show`` print it in the agent face."""
         entry = self.entry
         report: dict[str, Any] = {
@@ -94,7 +94,7 @@ class CacheState:
         if self.status is CacheStatus.ABSENT:
             report["reason"] = "no cache"
         if entry is not None:
-            age = ((now or dt.datetime.now(dt.UTC)) - entry.cached_at).total_seconds()
+            age = (dt.datetime.now(dt.UTC) - entry.cached_at).total_seconds()
             report.update(
                 cached_at=entry.cached_at.isoformat(),
                 age_seconds=round(age, 1),
