@@ -14,10 +14,7 @@ from typing import Any, NamedTuple
 import attrs
 
 from pipelex_core.json_structure import EMPTY, json_name, structure
-from pipelex_core.spec_build import spec_builder
-
-DEFAULTS_KEY = "defaults"
-RULES_SUFFIX = ".rules"
+from pipelex_core.spec_build import DEFAULTS_KEY, RULES_SUFFIX, BuiltTable, table_builder
 
 
 class ModelSpec(NamedTuple):
@@ -58,27 +55,15 @@ def structure_specs(raw_specs: dict[str, Any], path: str, problems: list[str]) -
     if not isinstance(raw_defaults, dict):
         problems.append(f"{path}.defaults: expected an object, got {json_name(raw_defaults)}")
         raw_defaults = {}
-    specs: dict[str, ModelSpec] = {}
-    rules: dict[str, Any] = {}
-    build = spec_builder(ModelSpec, raw_defaults)
-    for handle, raw in raw_specs.items():
-        if handle == DEFAULTS_KEY:
-            continue
-        if handle.endswith(RULES_SUFFIX):
-            rules[handle] = raw
-            continue
-        spec = build(raw) if type(raw) is dict else None
-        if spec is None:  # the converter lists every problem of the table by its JSON path
-            return SpecTable(
-                specs=_structure_all(raw_specs, raw_defaults, path, problems),
-                defaults=types.MappingProxyType(dict(raw_defaults)),
-                rules=types.MappingProxyType(_rules_of(raw_specs)),
-            )
-        specs[handle] = spec
+    built = table_builder(ModelSpec, raw_defaults)(raw_specs)
+    if built is None:  # the converter lists every problem of the table by its JSON path
+        built = BuiltTable(
+            _structure_all(raw_specs, raw_defaults, path, problems), _rules_of(raw_specs)
+        )
     return SpecTable(
-        specs=types.MappingProxyType(specs),
+        specs=types.MappingProxyType(built.specs),
         defaults=types.MappingProxyType(dict(raw_defaults)),
-        rules=types.MappingProxyType(rules),
+        rules=types.MappingProxyType(built.rules),
     )
 
 
@@ -88,7 +73,7 @@ def _rules_of(raw_specs: dict[str, Any]) -> dict[str, Any]:
 
 def _structure_all(
     raw_specs: dict[str, Any], defaults: dict[str, Any], path: str, problems: list[str]
-) -> Mapping[str, ModelSpec]:
+) -> dict[str, ModelSpec]:
     """The slow path, for a table that failed the fast check: the converter structures every
     spec and lists every problem by its JSON path."""
     specs: dict[str, ModelSpec] = {}
@@ -102,4 +87,4 @@ def _structure_all(
         spec = structure({**defaults, **raw}, ModelSpec, spec_path, problems)
         if spec is not None:
             specs[handle] = spec
-    return types.MappingProxyType(specs)
+    return specs

@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import types
 from collections.abc import Callable, Mapping
-from typing import Any
-
-from pipelex_core.json_structure import is_finite_number
+from typing import Any, NamedTuple
 
 #: The fields, in the spec class's order, that :func:`spec_builder` checks and passes on.
 BUILT_FIELDS = (
@@ -37,7 +35,16 @@ BUILT_FIELDS = (
     "extras",
 )
 KNOWN_KEYS = frozenset(BUILT_FIELDS) - {"extras"}
+DEFAULTS_KEY = "defaults"
+RULES_SUFFIX = ".rules"
 _ABSENT = object()
+
+
+class BuiltTable(NamedTuple):
+    """What :func:`table_builder` returns: the built specs by handle, and the rules."""
+
+    specs: dict[str, Any]
+    rules: dict[str, Any]
 
 
 def _converted_costs(value: dict[str, Any]) -> Mapping[str, float] | None:
@@ -45,15 +52,39 @@ def _converted_costs(value: dict[str, Any]) -> Mapping[str, float] | None:
     finite number; a boolean is not a number here."""
     converted: dict[str, float] = {}
     for key, cost in value.items():
-        if (type(cost) is not float and type(cost) is not int) or not is_finite_number(cost):
+        if type(cost) is int:
+            try:
+                cost = float(cost)
+            except OverflowError:  # an integer beyond a float's range
+                return None
+        elif type(cost) is not float:
             return None
-        converted[key] = float(cost)
+        if cost - cost != 0.0:  # NaN or infinite
+            return None
+        converted[key] = cost
     return types.MappingProxyType(converted)
 
 
 def spec_builder(cls: type, defaults: dict[str, Any]) -> Callable[[dict[str, Any]], Any]:
-    """A function building ``cls`` from a raw spec merged over ``defaults``, or returning None
-    where the converter would report a problem; unknown keys go to ``extras``."""
+    """A function building ``cls`` from one raw spec merged over ``defaults``, or returning
+    None where the converter would report a problem; unknown keys go to ``extras``."""
+    build_table = table_builder(cls, defaults)
+
+    def build(raw: dict[str, Any]) -> Any:
+        built = build_table({"model": raw})
+        return None if built is None else built.specs["model"]
+
+    return build
+
+
+def table_builder(
+    cls: type, defaults: dict[str, Any]
+) -> Callable[[dict[str, Any]], BuiltTable | None]:
+    """A function building every model of a raw table (``defaults`` merged in, ``.rules``
+    entries set apart), or returning None as soon as one model
+    is not an object the converter would accept: the caller then lets the converter list the
+    problems. One loop over the table, not one call per model: at ten thousand models the
+    calls alone cost a twentieth of the load."""
     fields = getattr(cls, "_fields", None)
     if fields != BUILT_FIELDS:
         raise TypeError(f"spec_builder was written for the fields {BUILT_FIELDS}, not {fields}")
@@ -71,94 +102,106 @@ def spec_builder(cls: type, defaults: dict[str, Any]) -> Callable[[dict[str, Any
     checked_names: dict[tuple[Any, ...], tuple[str, ...]] = {}  # each distinct list, once
     checked = checked_names.get
 
-    def build(raw: dict[str, Any]) -> Any:
-        # The hot loop of loading a large catalogue, inlined on purpose: a helper call per
-        # field costs more than the field's check. The spec's mappings are read-only views
-        # of the parsed payload's own dicts, which nothing mutates: copying them would cost
-        # a tenth of the load.
-        get = raw.get
-        model_type = get("model_type", d_type)
-        model_id = get("model_id", d_id)
-        sdk = get("sdk", d_sdk)
-        if type(model_type) is not str or type(model_id) is not str or type(sdk) is not str:
-            return None
-        inputs = get("inputs", d_inputs)
-        if inputs is absent:
-            inputs = ()
-        elif type(inputs) is list:
-            key = tuple(inputs)
-            try:
-                inputs = checked(key)
-            except TypeError:  # an unhashable item: not a name
+    def build_table(raw_specs: dict[str, Any]) -> BuiltTable | None:
+        specs: dict[str, Any] = {}
+        rules: dict[str, Any] = {}
+        for handle, raw in raw_specs.items():
+            if handle.endswith(RULES_SUFFIX):
+                rules[handle] = raw
+                continue
+            if handle == DEFAULTS_KEY:
+                continue
+            if type(raw) is not dict:
                 return None
-            if inputs is None:
-                for item in key:
-                    if type(item) is not str:
-                        return None
-                checked_names[key] = inputs = key
-        else:
-            return None
-        outputs = get("outputs", d_outputs)
-        if outputs is absent:
-            outputs = ()
-        elif type(outputs) is list:
-            key = tuple(outputs)
-            try:
-                outputs = checked(key)
-            except TypeError:  # an unhashable item: not a name
+            # The hot loop of loading a large catalogue, inlined on purpose: a helper call per
+            # field costs more than the field's check. The spec's mappings are read-only views
+            # of the parsed payload's own dicts, which nothing mutates: copying them would cost
+            # a tenth of the load.
+            get = raw.get
+            model_type = get("model_type", d_type)
+            model_id = get("model_id", d_id)
+            sdk = get("sdk", d_sdk)
+            if type(model_type) is not str or type(model_id) is not str or type(sdk) is not str:
                 return None
-            if outputs is None:
-                for item in key:
-                    if type(item) is not str:
-                        return None
-                checked_names[key] = outputs = key
-        else:
-            return None
-        costs = get("costs", d_costs)
-        if costs is absent:
-            costs = empty
-        elif type(costs) is dict:
-            for cost in costs.values():
-                if type(cost) is not float or cost - cost != 0.0:  # an int, NaN or infinite
-                    costs = _converted_costs(costs)
-                    if costs is None:
-                        return None
-                    break
+            inputs = get("inputs", d_inputs)
+            if inputs is absent:
+                inputs = ()
+            elif type(inputs) is list:
+                key = tuple(inputs)
+                try:
+                    inputs = checked(key)
+                except TypeError:  # an unhashable item: not a name
+                    return None
+                if inputs is None:
+                    for item in key:
+                        if type(item) is not str:
+                            return None
+                    checked_names[key] = inputs = key
             else:
-                costs = proxy(costs)
-        else:
-            return None
-        max_tokens = get("max_tokens", d_max)
-        if max_tokens is not None and type(max_tokens) is not int:
-            return None
-        method = get("structure_method", d_method)
-        if method is not None and type(method) is not str:
-            return None
-        thinking = get("thinking_mode", d_thinking)
-        if thinking is not None and type(thinking) is not str:
-            return None
-        valued = get("valued_constraints", d_valued)
-        if valued is absent:
-            valued = empty
-        elif type(valued) is dict:
-            valued = proxy(valued)
-        else:
-            return None
-        listed = get("listed_constraints", d_listed)
-        if listed is absent:
-            listed = empty
-        elif type(listed) is dict:
-            listed = proxy(listed)
-        else:
-            return None
-        if raw.keys() <= known:
-            extras = no_extras
-        else:
-            unknown = {key: value for key, value in raw.items() if key not in known}
-            extras = proxy({**default_extras, **unknown})
-        return new(cls, (
-            model_type, model_id, sdk, inputs, outputs, costs, max_tokens, method, thinking,
-            valued, listed, extras,
-        ))  # fmt: skip
+                return None
+            outputs = get("outputs", d_outputs)
+            if outputs is absent:
+                outputs = ()
+            elif type(outputs) is list:
+                key = tuple(outputs)
+                try:
+                    outputs = checked(key)
+                except TypeError:  # an unhashable item: not a name
+                    return None
+                if outputs is None:
+                    for item in key:
+                        if type(item) is not str:
+                            return None
+                    checked_names[key] = outputs = key
+            else:
+                return None
+            costs = get("costs", d_costs)
+            if costs is absent:
+                costs = empty
+            elif type(costs) is dict:
+                for cost in costs.values():
+                    if type(cost) is not float or cost - cost != 0.0:  # an int, NaN or infinite
+                        costs = _converted_costs(costs)
+                        if costs is None:
+                            return None
+                        break
+                else:
+                    costs = proxy(costs)
+            else:
+                return None
+            max_tokens = get("max_tokens", d_max)
+            if max_tokens is not None and type(max_tokens) is not int:
+                return None
+            method = get("structure_method", d_method)
+            if method is not None and type(method) is not str:
+                return None
+            thinking = get("thinking_mode", d_thinking)
+            if thinking is not None and type(thinking) is not str:
+                return None
+            valued = get("valued_constraints", d_valued)
+            if valued is absent:
+                valued = empty
+            elif type(valued) is dict:
+                valued = proxy(valued)
+            else:
+                return None
+            listed = get("listed_constraints", d_listed)
+            if listed is absent:
+                listed = empty
+            elif type(listed) is dict:
+                listed = proxy(listed)
+            else:
+                return None
+            if raw.keys() <= known:
+                extras = no_extras
+            else:
+                unknown = {key: value for key, value in raw.items() if key not in known}
+                extras = proxy({**default_extras, **unknown} if default_extras else unknown)
+            specs[handle] = new(cls, (
+                model_type, model_id, sdk, inputs, outputs, costs, max_tokens, method, thinking,
+                valued, listed, extras,
+            ))  # fmt: skip
 
-    return build
+        return BuiltTable(specs, rules)
+
+    return build_table
