@@ -17,6 +17,7 @@ from typing import Any
 
 import attrs
 
+from pipelex_core import json_bytes
 from pipelex_core.errors import CacheUnusableError
 from pipelex_core.hook_payloads import CachedConfig
 
@@ -88,7 +89,7 @@ def decode_envelope(data: bytes, metadata: bytes | None = None) -> CachedConfig:
     ``metadata`` is the ``.meta`` file beside a cache in the shared form, when there is one.
     """
     try:
-        envelope = json.loads(data)
+        envelope = json_bytes.loads(data)
     except (ValueError, RecursionError) as exc:
         raise CacheUnusableError(f"it is not valid JSON ({type(exc).__name__}: {exc})") from None
     if not isinstance(envelope, dict):
