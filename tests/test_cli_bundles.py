@@ -219,6 +219,28 @@ def test_dry_run_with_an_inputs_file(cli: Cli, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    "invoice",
+    [
+        {"concept": "native.Document", "content": {"path": "inputs/invoice.pdf"}},
+        {"concept": "native.Document", "content": {"url": "https://example.com/i.pdf"}},
+        {"path": "inputs/invoice.pdf"},
+    ],
+)
+def test_a_document_input_may_name_a_file_by_path(
+    cli: Cli, tmp_path: Path, invoice: dict[str, object]
+) -> None:
+    """The cookbook's inputs give a Document as {"path": ...} as well as {"url": ...}."""
+    inputs = write(tmp_path, "in.json", json.dumps({"invoice": invoice}))
+    bundle = EXAMPLES / "bundles" / "invoice_extraction.mthds"
+    completed = cli.agent("run", str(bundle), "--dry-run", "--inputs", str(inputs))
+    assert completed.code == 0, completed.stdout
+    refused = write(tmp_path, "bad.json", json.dumps({"invoice": {"file": "invoice.pdf"}}))
+    completed = cli.agent("run", str(bundle), "--dry-run", "--inputs", str(refused))
+    assert completed.code == 2
+    assert "an object with 'url' or 'path'" in completed.envelope["error"]["message"]
+
+
+@pytest.mark.parametrize(
     ("content", "fragment"),
     [
         ("{}", "missing 'text'"),

@@ -178,6 +178,11 @@ _NATIVE_SHAPES: dict[str, tuple[str, str]] = {
     "Image": ("url", "a URL or a file path"),
     "Document": ("url", "a URL or a file path"),
 }
+#: Content objects may name a file by ``path`` instead of ``url`` (the cookbook's inputs do).
+_CONTENT_KEYS: dict[str, tuple[str, ...]] = {
+    "Image": ("url", "path"),
+    "Document": ("url", "path"),
+}
 _FIELD_VALUES: dict[str, tuple[type | tuple[type, ...], str]] = {
     "text": (str, "a string"),
     "choices": (str, "one of its choices"),
@@ -205,7 +210,10 @@ def value_problem(index: ConceptIndex, concept: str | None, value: Any, depth: i
     if native in _NATIVE_SHAPES or (native is None and not fields):
         key, what = _NATIVE_SHAPES[native or "Text"]
         if isinstance(value, dict):
-            return None if key in value else f"expects {what}, or an object with {key!r}"
+            keys = _CONTENT_KEYS.get(native or "Text", (key,))
+            if any(k in value for k in keys):
+                return None
+            return f"expects {what}, or an object with {' or '.join(repr(k) for k in keys)}"
         if not _is_light(native or "Text", value):
             return f"expects {what}, got {json.dumps(value)}"
     return None  # the other natives are read by their own shape

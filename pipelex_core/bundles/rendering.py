@@ -210,8 +210,8 @@ def _format_native(
         return f"{value['date']}T{time}" if time else str(value["date"])
     if native == "Time" and "time" in value:
         return str(value["time"])
-    if native in ("Image", "Document") and "url" in value:
-        return str(value["url"])
+    if native in ("Image", "Document") and ("url" in value or "path" in value):
+        return str(value["url"] if "url" in value else value["path"])
     if native == "Html" and "inner_html" in value:
         return str(value["inner_html"])
     if native == "JSON" and "json_obj" in value:
