@@ -79,7 +79,12 @@ def pipe_step(
             spec,
             "pipe_field_missing",
             f"{where}: `batch_over` and `batch_as` go together (the list, and the name of "
-            "each item)",
+            "each item): "
+            + (
+                "add `batch_over` naming the list to batch over"
+                if batch_over is None
+                else "add `batch_as` naming each item, as the pipe's input reads it"
+            ),
         )
         batch_ok = False
     elif batch_over is not None:

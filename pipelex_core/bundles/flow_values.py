@@ -153,9 +153,14 @@ def adequate(ctx: FlowContext, spec: PipeSpec, value: Value, what: str) -> None:
 def output_value(
     target: PipeSpec | External | None, step: Mapping[str, Any], origin: str, lifted: bool
 ) -> Value:
-    """What a step running ``target`` produces, shaped by its output and batch fields."""
+    """What a step running ``target`` produces, shaped by its output and batch fields.
+
+    A step with only one of ``batch_over`` and ``batch_as`` (already reported) is still a
+    batch: it makes a list, so the outputs that read it are not reported a second time.
+    """
+    batched = bool(step.get("batch_over") or step.get("batch_as"))
     if not isinstance(target, PipeSpec) or target.output is None:
-        return Value(None, bool(step.get("batch_over")), False, origin)
+        return Value(None, batched, False, origin)
     output = target.output
     is_list = output.is_list or bool(step.get("multiple_output")) or "nb_output" in step
     count = output.ref.count
@@ -163,7 +168,7 @@ def output_value(
         count = step["nb_output"]
     elif step.get("multiple_output"):
         count = None
-    if step.get("batch_over"):
+    if batched:
         is_list, count = True, None
     absent = (output.ref.optional or lifted) and not is_list
     return Value(output.concept, is_list, absent, origin, count)
