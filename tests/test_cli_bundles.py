@@ -186,6 +186,14 @@ def test_inputs_lists_inputs_with_examples(cli: Cli) -> None:
     assert "pages: Page[]" in human.stdout
 
 
+def test_inputs_of_a_pipe_without_inputs_says_so_in_a_sentence(cli: Cli) -> None:
+    case = CASES / "operators_imggen_prompt_is_one_input_valid"
+    human = cli.run("inputs", str(case))
+    assert human.code == 0
+    assert human.stdout.splitlines()[0] == "Pipe 'make_odd_picture' takes no inputs."
+    assert human.stdout.splitlines()[2:] == ["Example inputs file (JSON):", "{}"]
+
+
 def test_inputs_of_an_unknown_pipe_is_a_usage_error(cli: Cli) -> None:
     completed = cli.agent("inputs", str(STORY), "--pipe", "nope")
     assert completed.code == 2

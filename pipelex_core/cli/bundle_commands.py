@@ -131,9 +131,8 @@ def _inputs(state: CliState, path: Path, pipe_name: str | None, allow_signatures
         "example": example,
         "remote_config": remote_config_field(checked.runtime.result),
     }
-    lines = [
-        f"Pipe {pipe.code!r} takes {len(specs) or 'no'} input{'s' if len(specs) != 1 else ''}:"
-    ]
+    count = f"{len(specs)} input{'s' if len(specs) != 1 else ''}:" if specs else "no inputs."
+    lines = [f"Pipe {pipe.code!r} takes {count}"]
     lines += [f"  {s.name}: {s.concept}{' (optional)' if s.optional else ''}" for s in specs]
     lines += ["", "Example inputs file (JSON):", json.dumps(example, indent=2)]
     return Outcome(result=result, text="\n".join(lines))
