@@ -29,6 +29,7 @@ TYPE_FIELDS: Mapping[str, frozenset[str]] = {
     ),
     "PipeStructure": frozenset({"model"}),
     "PipeFunc": frozenset({"function_name"}),
+    "PipeDocGen": frozenset({"format", "template", "template_file", "filename"}),
     "PipeImgGen": frozenset(
         {
             "prompt",
@@ -139,7 +140,7 @@ def check_common_fields(spec: PipeSpec, problems: list[Problem]) -> None:
     _check_field_shapes(spec, problems)
     allowed = TYPE_FIELDS.get(kind)
     if allowed is None:
-        return  # PipeDocGen: its fields are not documented in the language
+        return  # a signature (no type) or an unknown type: reported elsewhere
     extra = sorted(set(spec.table) - COMMON_FIELDS - allowed)
     if extra:
         hints = [_unknown_field_hint(kind, name) for name in extra]

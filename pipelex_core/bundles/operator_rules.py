@@ -2,13 +2,14 @@
 
 Each operator type has its checker here; the fields every type may have are in
 ``operator_fields.py``, the check of template reads in ``template_reads.py``, and
-PipeCompose's constructs in ``compose_rules.py``.
+PipeCompose's constructs in ``compose_rules.py``, PipeDocGen's in ``docgen_rules.py``.
 """
 
 from __future__ import annotations
 
 from pipelex_core.bundles.compose_rules import check_compose
 from pipelex_core.bundles.concept_index import ConceptIndex
+from pipelex_core.bundles.docgen_rules import check_docgen
 from pipelex_core.bundles.operator_fields import (
     ASPECT_RATIOS,
     EXACT_SIZE,
@@ -312,4 +313,5 @@ _CHECKERS = {
     "PipeCompose": check_compose,
     "PipeStructure": _structure,
     "PipeFunc": _func,
+    "PipeDocGen": check_docgen,
 }
