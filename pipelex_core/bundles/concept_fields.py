@@ -12,6 +12,7 @@ import keyword
 from typing import TYPE_CHECKING, Any
 
 from pipelex_core.bundles.fields import FIELD_TYPES, Field
+from pipelex_core.bundles.hints import hints_error
 from pipelex_core.bundles.library import Bundle
 from pipelex_core.bundles.manifest import unresolved_dependency
 from pipelex_core.bundles.problems import Problem
@@ -131,6 +132,10 @@ def structure_field(
         found.append(
             f"unknown key(s) {', '.join(unknown)} (a field takes {', '.join(sorted(FIELD_KEYS))})"
         )
+    if "hints" in blueprint:
+        error = hints_error(blueprint["hints"])
+        if error is not None:
+            found.append(error)
     if not isinstance(required, bool):
         found.append("`required` is true or false")
         required = False

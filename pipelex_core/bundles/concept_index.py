@@ -18,6 +18,7 @@ from pipelex_core.bundles.concept_fields import (
     structure_field,
 )
 from pipelex_core.bundles.fields import Field
+from pipelex_core.bundles.hints import hints_error
 from pipelex_core.bundles.library import Bundle
 from pipelex_core.bundles.manifest import Manifest
 from pipelex_core.bundles.natives import (
@@ -169,8 +170,12 @@ def _declare(
             bad(
                 "concept_definition_invalid",
                 f"unknown key(s) {', '.join(unknown)}: a concept table takes description, "
-                "structure and refines",
+                "structure, refines and hints",
             )
+        if "hints" in definition:
+            error = hints_error(definition["hints"])
+            if error is not None:
+                bad("concept_definition_invalid", error)
         if "structure" in definition and "refines" in definition:
             bad(
                 "concept_definition_invalid",
@@ -226,4 +231,4 @@ def _complete(
     index.concepts[key] = attrs.evolve(index.concepts[key], fields=fields, refines=refines_key)
 
 
-CONCEPT_KEYS = frozenset({"description", "structure", "refines"})
+CONCEPT_KEYS = frozenset({"description", "structure", "refines", "hints"})

@@ -7,13 +7,14 @@ names and concept references is checked once, here, and a malformed slot is left
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import attrs
 
 from pipelex_core.bundles.concept_fields import unknown_concept
 from pipelex_core.bundles.concept_index import ConceptIndex
+from pipelex_core.bundles.hints import SLOT_KEYS, hints_error
 from pipelex_core.bundles.library import Bundle, Pipe
 from pipelex_core.bundles.manifest import unresolved_dependency
 from pipelex_core.bundles.problems import Problem
@@ -96,6 +97,21 @@ def build_pipe_specs(
     return specs
 
 
+def _check_slot_table(table: dict[str, Any], name: str, bad: Callable[[str, str], None]) -> None:
+    """An input's table form takes `concept` and `hints` only, `hints` flat text values."""
+    unknown = sorted(set(table) - SLOT_KEYS)
+    if unknown:
+        bad(
+            "pipe_field_invalid",
+            f"input {name!r}: unknown key(s) {', '.join(unknown)}: an input's table form takes "
+            '`concept` and `hints` only, e.g. { concept = "Text", hints = { intent = "prose" } }',
+        )
+    if "hints" in table:
+        error = hints_error(table["hints"])
+        if error is not None:
+            bad("pipe_field_invalid", f"input {name!r}: {error}")
+
+
 def _spec(bundle: Bundle, pipe: Pipe, index: ConceptIndex, problems: list[Problem]) -> PipeSpec:
     def bad(code: str, message: str) -> None:
         problems.append(Problem(pipe.file, pipe.code, code, message))
@@ -113,6 +129,7 @@ def _spec(bundle: Bundle, pipe: Pipe, index: ConceptIndex, problems: list[Proble
             bad("invalid_input_name", f"input {error}")
             continue
         if isinstance(text, dict):  # the table form: { concept = "Text?", hints = {…} }
+            _check_slot_table(text, name, bad)
             text = text.get("concept")
         slot = _slot(bundle, pipe, f"input {name!r}", text, index, problems, is_output=False)
         if slot is not None:
