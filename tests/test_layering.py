@@ -13,7 +13,7 @@ import pytest
 import pipelex_core
 
 ROOT = Path(__file__).resolve().parent.parent
-HEAVY = ("requests", "urllib3", "filelock")
+HEAVY = ("requests", "urllib3", "filelock", "msgspec")
 
 
 def modules_after(code: str) -> list[str]:
