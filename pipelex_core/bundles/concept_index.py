@@ -26,6 +26,7 @@ from pipelex_core.bundles.natives import (
     NATIVE_CONCEPTS,
     NATIVE_DOMAIN,
     NATIVE_FIELDS,
+    NATIVE_REFINES,
     OPEN_NATIVES,
 )
 from pipelex_core.bundles.problems import Problem
@@ -65,7 +66,15 @@ def _natives() -> dict[str, Concept]:
     for code, fields in NATIVE_FIELDS.items():
         key = f"{NATIVE_DOMAIN}.{code}"
         table = None if fields is None else {field.name: field for field in fields}
-        concepts[key] = Concept(key=key, code=code, domain=NATIVE_DOMAIN, fields=table, native=True)
+        parent = NATIVE_REFINES.get(code)
+        concepts[key] = Concept(
+            key=key,
+            code=code,
+            domain=NATIVE_DOMAIN,
+            fields=table,
+            refines=None if parent is None else f"{NATIVE_DOMAIN}.{parent}",
+            native=True,
+        )
     return concepts
 
 

@@ -16,6 +16,7 @@ import attrs
 from pipelex_core.bundles.check import CheckedLibrary
 from pipelex_core.bundles.concept_index import ConceptIndex
 from pipelex_core.bundles.fields import Field
+from pipelex_core.bundles.natives import TEXT_NATIVES
 from pipelex_core.bundles.pipe_specs import PipeSpec, Slot
 from pipelex_core.bundles.refs import Presence, parse_concept_ref
 from pipelex_core.bundles.samples import light_example, native_code, to_content
@@ -170,7 +171,7 @@ def _item_problem(checked: CheckedLibrary, spec: InputSpec, value: Any) -> str |
 
 #: The content key of each native a light value shapes, and what that value is.
 _NATIVE_SHAPES: dict[str, tuple[str, str]] = {
-    "Text": ("text", "a string"),
+    **{native: ("text", "a string") for native in TEXT_NATIVES},
     "Number": ("number", "a number"),
     "YesNo": ("yes_no", "true or false"),
     "Date": ("date", "an ISO date string"),

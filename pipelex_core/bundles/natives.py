@@ -1,8 +1,11 @@
 """The native concepts of MTHDS and the content fields each one carries.
 
 Binding paths, construct ``from`` paths and template paths walk these fields, so they are
-written down exactly as the language documents them. A path ends on ``Text``, ``Number``,
-``Time`` and ``JSON``: each holds its value in a single field.
+written down exactly as the language documents them. A path ends on ``Text``, ``Markdown``,
+``ImgGenPrompt``, ``Number``, ``Time`` and ``JSON``: each holds its value in a single field.
+
+``Markdown`` and ``ImgGenPrompt`` are texts (Pipelex documents no fields of their own): each
+holds a ``text`` and refines ``Text``, so one fits wherever a Text is expected.
 """
 
 from __future__ import annotations
@@ -14,10 +17,18 @@ from pipelex_core.bundles.fields import Field
 NATIVE_DOMAIN = "native"
 
 #: Natives whose value is one field: no path segment may follow one.
-LEAF_NATIVES = frozenset({"Text", "Number", "Time", "JSON"})
+LEAF_NATIVES = frozenset({"Text", "Markdown", "ImgGenPrompt", "Number", "Time", "JSON"})
 
 #: Natives whose fields are not declared anywhere: any path through them is accepted, untyped.
 OPEN_NATIVES = frozenset({"Anything", "Dynamic", "Composite"})
+
+#: Natives whose value is a text in one ``text`` field: a string in an inputs file, printed as is.
+TEXT_NATIVES = frozenset({"Text", "Markdown", "ImgGenPrompt"})
+
+#: Natives that refine another native: their values fit where the parent is expected.
+NATIVE_REFINES: MappingProxyType[str, str] = MappingProxyType(
+    {"Markdown": "Text", "ImgGenPrompt": "Text"}
+)
 
 
 def _text(name: str, *, required: bool = False) -> Field:
@@ -64,6 +75,8 @@ NATIVE_FIELDS: MappingProxyType[str, tuple[Field, ...] | None] = MappingProxyTyp
     {
         "Dynamic": None,
         "Text": (_text("text", required=True),),
+        "Markdown": (_text("text", required=True),),
+        "ImgGenPrompt": (_text("text", required=True),),
         "Image": _IMAGE,
         "Document": _DOCUMENT,
         "Html": (_text("inner_html", required=True), _text("css_class")),

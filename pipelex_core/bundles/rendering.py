@@ -21,6 +21,7 @@ import jinja2.utils
 
 from pipelex_core.bundles.concept_index import ConceptIndex
 from pipelex_core.bundles.execution import Absent
+from pipelex_core.bundles.natives import TEXT_NATIVES
 from pipelex_core.bundles.samples import native_code
 
 
@@ -79,6 +80,8 @@ class Rendered:
         if isinstance(self._value, list):
             return "ListContent"
         native = native_code(self._index, self._concept) if self._concept else None
+        if native == "ImgGenPrompt":
+            return "TextContent"  # documented without a content class of its own: a text
         return f"{native}Content" if native else "StructuredContent"
 
     def get(self, key: str, default: Any = None) -> Any:
@@ -199,7 +202,7 @@ def _guess_native(value: Mapping[str, Any]) -> str | None:
 def _format_native(
     native: str | None, value: Mapping[str, Any], index: ConceptIndex, text_format: str
 ) -> str | None:
-    if native in ("Text", "Anything", "Dynamic") and "text" in value:
+    if (native in TEXT_NATIVES or native in ("Anything", "Dynamic")) and "text" in value:
         return format_value(value["text"], "native.Text", index, text_format)
     if native == "Number" and "number" in value:
         return str(value["number"])

@@ -14,6 +14,7 @@ from typing import Any
 
 from pipelex_core.bundles.concept_index import ConceptIndex
 from pipelex_core.bundles.fields import Field
+from pipelex_core.bundles.natives import TEXT_NATIVES
 
 SAMPLE_DATE = "2026-01-01"
 SAMPLE_TIME = "12:00:00"
@@ -149,7 +150,7 @@ def to_content(index: ConceptIndex, key: str | None, value: Any) -> Any:
     native = native_code(index, key)
     if isinstance(value, dict) or native is None:
         return value
-    if native in ("Text", "Anything", "Dynamic") and isinstance(value, str):
+    if (native in TEXT_NATIVES or native in ("Anything", "Dynamic")) and isinstance(value, str):
         return {"text": value}
     if native == "Number" and isinstance(value, int | float):
         return {"number": value}
