@@ -32,6 +32,7 @@ def loads(data: bytes) -> Any:
 
         try:
             return msgspec.json.decode(data)
-        except (ValueError, RecursionError):  # beyond strict JSON: json.loads decides
+        # beyond strict JSON: json.loads decides (DecodeError is a ValueError from 0.20 only)
+        except (msgspec.DecodeError, ValueError, RecursionError):
             pass
     return json.loads(data)
