@@ -161,6 +161,26 @@ def test_missing_path_is_a_usage_error_in_both_faces(cli: Cli) -> None:
     assert "does not exist" in human.stderr
 
 
+def test_a_folder_scan_skips_the_folders_discovery_excludes(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "methods").mkdir()
+    (tmp_path / "methods" / "bundle.mthds").write_text(llm_bundle("@default-general"))
+    for hidden in (".venv/lib", "__pycache__", ".git", "results/run_1"):
+        (tmp_path / hidden).mkdir(parents=True)
+        (tmp_path / hidden / "left.mthds").write_text('domain = "Not A Domain"\n')
+    completed = cli.agent("validate", str(tmp_path))
+    assert completed.code == 0, completed.stdout
+    assert completed.envelope["result"]["files"] == [str(tmp_path / "methods" / "bundle.mthds")]
+    # a folder named explicitly is scanned, whatever its name
+    assert cli.agent("validate", str(tmp_path / "results")).code == 1
+    (tmp_path / "methods" / "bundle.mthds").unlink()
+    empty = cli.agent("validate", str(tmp_path / "methods"))
+    assert empty.envelope["error"]["problems"][0]["code"] == "bundle_not_found"
+    only_hidden = cli.agent("validate", str(tmp_path))
+    (problem,) = only_hidden.envelope["error"]["problems"]
+    assert problem["code"] == "bundle_not_found"
+    assert "those under .env, .git, .mypy_cache" in problem["message"]
+
+
 def test_inputs_lists_inputs_with_examples(cli: Cli) -> None:
     completed = cli.agent("inputs", str(EXAMPLES / "bundles" / "invoice_extraction.mthds"))
     assert completed.code == 0

@@ -19,6 +19,21 @@ from pipelex_core.file_read import UnreadableFileError, read_regular_file
 BUNDLE_SUFFIX = ".mthds"
 #: No bundle is this large; reading stops there instead of filling the memory.
 MAX_BUNDLE_BYTES = 64 * 1024 * 1024
+#: Folders a directory scan never enters, as Pipelex's discovery skips them: tool caches,
+#: virtual environments, dependencies and the ``results`` folder runs write to.
+EXCLUDED_DIRS = frozenset(
+    {
+        ".venv",
+        ".git",
+        "__pycache__",
+        ".pytest_cache",
+        ".mypy_cache",
+        ".ruff_cache",
+        "node_modules",
+        ".env",
+        "results",
+    }
+)
 
 
 @attrs.frozen
@@ -85,14 +100,20 @@ def bundle_files(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
     for path in paths:
         if path.is_dir():
             # not is_file(): a FIFO or device named *.mthds is reported, never skipped silently
-            found = sorted(p for p in path.rglob(f"*{BUNDLE_SUFFIX}") if not p.is_dir())
+            every = sorted(p for p in path.rglob(f"*{BUNDLE_SUFFIX}") if not p.is_dir())
+            found = [p for p in every if not _excluded(p.relative_to(path))]
             if not found:
+                skipped = (
+                    f" (those under {', '.join(sorted(EXCLUDED_DIRS))} are skipped)"
+                    if every
+                    else ""
+                )
                 problems.append(
                     Problem(
                         str(path),
                         None,
                         "bundle_not_found",
-                        f"no {BUNDLE_SUFFIX} files in this directory",
+                        f"no {BUNDLE_SUFFIX} files in this directory{skipped}",
                     )
                 )
             files.extend(found)
@@ -103,6 +124,11 @@ def bundle_files(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
                 Problem(str(path), None, "bundle_not_found", "no such file or directory")
             )
     return list(dict.fromkeys(files)), problems
+
+
+def _excluded(relative: Path) -> bool:
+    """Whether a file found below a scanned folder sits in a folder discovery skips."""
+    return any(part in EXCLUDED_DIRS for part in relative.parts[:-1])
 
 
 def load_library(paths: Iterable[Path]) -> Library:
