@@ -54,6 +54,26 @@ def _llm(spec: PipeSpec, index: ConceptIndex, problems: list[Problem]) -> None:
                 "images with a PipeImgGen",
             )
         )
+    if method == "preliminary_text":
+        _preliminary_text_output(spec, index, problems)
+
+
+def _preliminary_text_output(spec: PipeSpec, index: ConceptIndex, problems: list[Problem]) -> None:
+    """``preliminary_text`` drafts text, then structures it: Text is no structure to reach."""
+    output = spec.output
+    if (
+        output is not None
+        and output.concept is not None
+        and index.is_a_strict(output.concept, "native.Text")
+    ):
+        problems.append(
+            spec.problem(
+                "inadequate_output_concept",
+                f'structuring_method = "preliminary_text" drafts text, then structures it '
+                f"into the output, which cannot be {output.ref.bare} (Text or a refinement "
+                "of it): output a structured concept, or remove structuring_method",
+            )
+        )
 
 
 def _img_gen(spec: PipeSpec, index: ConceptIndex, problems: list[Problem]) -> None:
