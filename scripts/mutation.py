@@ -48,6 +48,10 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
         ],
     ),
     "telemetry": (["plugins/pipelex_telemetry/__init__.py"], ["tests/test_telemetry.py"]),
+    "spec-build": (
+        ["pipelex_core/spec_build.py", "pipelex_core/json_bytes.py"],
+        ["tests/test_remote_config.py", "tests/test_json_bytes.py"],
+    ),
     "bundle-refs": (
         ["pipelex_core/bundles/refs.py"],
         ["tests/test_concept_refs.py", "tests/test_conformance.py"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import pytest
@@ -253,16 +254,17 @@ def test_a_handle_holding_the_separator_is_reported_at_its_path() -> None:
     assert all(problem.startswith("$") for problem in raised.value.problems)
 
 
+@pytest.mark.parametrize("field", ["inputs", "outputs"])
 @pytest.mark.parametrize(
-    ("inputs", "problem"),
+    ("names", "problem"),
     [
-        ([["text"]], "$.backend_model_specs['b'].inputs[0]: expected a string, got an array"),
-        ([{"a": 1}], "$.backend_model_specs['b'].inputs[0]: expected a string, got an object"),
-        (["text", 3], "$.backend_model_specs['b'].inputs[1]: expected a string, got an integer"),
+        ([["text"]], "[0]: expected a string, got an array"),
+        ([{"a": 1}], "[0]: expected a string, got an object"),
+        (["text", 3], "[1]: expected a string, got an integer"),
     ],
 )
 def test_a_list_of_names_seen_valid_before_does_not_vouch_for_a_different_one(
-    inputs: list[Any], problem: str
+    field: str, names: list[Any], problem: str
 ) -> None:
     """Name lists are checked once per distinct list and shared; an unhashable item or a
     non-name never rides on an earlier spec's verdict."""
@@ -270,13 +272,58 @@ def test_a_list_of_names_seen_valid_before_does_not_vouch_for_a_different_one(
         "posthog": {"project_api_key": "k", "endpoint": "e"},
         "aws_region": "r",
         "backend_model_specs": {
-            "a": {"model_type": "llm", "model_id": "a", "sdk": "s", "inputs": ["text"]},
-            "b": {"model_type": "llm", "model_id": "b", "sdk": "s", "inputs": inputs},
+            "a": {"model_type": "llm", "model_id": "a", "sdk": "s", field: ["text"]},
+            "b": {"model_type": "llm", "model_id": "b", "sdk": "s", field: names},
         },
     }
     with pytest.raises(RemoteConfigValidationError) as raised:
         RemoteConfig.from_payload(payload)
-    assert list(raised.value.problems) == [problem]
+    assert list(raised.value.problems) == [f"$.backend_model_specs['b'].{field}{problem}"]
+
+
+@pytest.mark.parametrize(
+    ("costs", "problem"),
+    [
+        ({"input": math.nan}, "['input']: expected a finite number, got nan"),
+        ({"input": math.inf}, "['input']: expected a finite number, got inf"),
+        ({"input": -math.inf}, "['input']: expected a finite number, got -inf"),
+        # an integer first sends the prices through the converting path: checked there too
+        ({"input": 1, "output": math.nan}, "['output']: expected a finite number, got nan"),
+        ({"input": 1, "output": math.inf}, "['output']: expected a finite number, got inf"),
+        ({"input": 10**400}, "['input']: expected a finite number, got a 401-digit number"),
+        ({"input": True}, "['input']: expected a number, got a boolean"),
+    ],
+    ids=["nan", "inf", "minus-inf", "int-then-nan", "int-then-inf", "huge-int", "boolean"],
+)
+def test_a_price_that_is_not_a_finite_number_is_a_schema_break(
+    costs: dict[str, Any], problem: str
+) -> None:
+    """Python's parser reads NaN and Infinity, a broken server may send them: never a price."""
+    payload = {
+        "posthog": {"project_api_key": "k", "endpoint": "e"},
+        "aws_region": "r",
+        "backend_model_specs": {
+            "m": {"model_type": "llm", "model_id": "m", "sdk": "s", "costs": costs}
+        },
+    }
+    with pytest.raises(RemoteConfigValidationError) as raised:
+        RemoteConfig.from_payload(payload)
+    assert list(raised.value.problems) == [f"$.backend_model_specs['m'].costs{problem}"]
+
+
+def test_unknown_keys_of_the_defaults_and_of_the_spec_are_both_kept() -> None:
+    payload = {
+        "posthog": {"project_api_key": "k", "endpoint": "e"},
+        "aws_region": "r",
+        "backend_model_specs": {
+            "defaults": {"sdk": "s", "region_hint": "eu"},
+            "a": {"model_type": "llm", "model_id": "a", "max_prompt_images": 20},
+            "b": {"model_type": "llm", "model_id": "b"},
+        },
+    }
+    specs = RemoteConfig.from_payload(payload).backend_model_specs
+    assert dict(specs["a"].extras) == {"region_hint": "eu", "max_prompt_images": 20}
+    assert dict(specs["b"].extras) == {"region_hint": "eu"}
 
 
 def test_equal_lists_of_names_share_one_tuple() -> None:
