@@ -204,11 +204,11 @@ def value_problem(index: ConceptIndex, concept: str | None, value: Any, depth: i
         return "is nested too deeply"
     native = native_code(index, concept)
     fields = index.fields_of(concept) if concept else None
-    if native is None and fields:
+    if native is None and fields is not None:  # an empty structure table is an object too
         if not isinstance(value, dict):
             return f"expects an object of the concept's fields, got {json.dumps(value)}"
         return _fields_problem(index, fields, value, depth)
-    if native in _NATIVE_SHAPES or (native is None and not fields):
+    if native in _NATIVE_SHAPES or (native is None and fields is None):
         key, what = _NATIVE_SHAPES[native or "Text"]
         if isinstance(value, dict):
             keys = _CONTENT_KEYS.get(native or "Text", (key,))

@@ -40,7 +40,7 @@ def light_example(index: ConceptIndex, key: str | None, name: str) -> Any:
     """What to write for an input of concept ``key`` in an inputs file."""
     native = native_code(index, key)
     fields = index.fields_of(key) if key is not None else None
-    if native is None and fields:
+    if native is None and fields is not None:
         return {f.name: _light_field(index, f, 1) for f in fields.values()}
     if native in EXPLICIT_NATIVES or native in ("Anything", "Dynamic", "Composite"):
         concept = "native.Text" if native in ("Anything", "Dynamic", "Composite") else key
@@ -109,7 +109,7 @@ def content_sample(index: ConceptIndex, key: str | None, label: str, depth: int 
     """A content-form value of concept ``key`` (a native's fields, a structure's fields)."""
     native = native_code(index, key)
     fields = index.fields_of(key) if key is not None else None
-    if native is None and fields:
+    if native is None and fields is not None:
         return {f.name: _light_field(index, f, depth + 1) for f in fields.values()}
     return _native_content(native, label)
 
