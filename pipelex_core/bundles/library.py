@@ -20,9 +20,12 @@ BUNDLE_SUFFIX = ".mthds"
 #: No bundle is this large; reading stops there instead of filling the memory.
 MAX_BUNDLE_BYTES = 64 * 1024 * 1024
 #: Folders a directory scan never enters, as Pipelex's discovery skips them: tool caches,
-#: virtual environments, dependencies and the ``results`` folder runs write to.
+#: virtual environments, dependencies and the ``results`` folder runs write to; and ``.mthds``,
+#: where the MTHDS library-crate spec vendors dependency packages (``.mthds/methods/<name>/``),
+#: each a namespace of its own, never bundles of the library being checked.
 EXCLUDED_DIRS = frozenset(
     {
+        ".mthds",
         ".venv",
         ".git",
         "__pycache__",
