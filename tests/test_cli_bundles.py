@@ -164,7 +164,7 @@ def test_missing_path_is_a_usage_error_in_both_faces(cli: Cli) -> None:
 def test_a_folder_scan_skips_the_folders_discovery_excludes(cli: Cli, tmp_path: Path) -> None:
     (tmp_path / "methods").mkdir()
     (tmp_path / "methods" / "bundle.mthds").write_text(llm_bundle("@default-general"))
-    for hidden in (".venv/lib", "__pycache__", ".git", "results/run_1"):
+    for hidden in (".venv/lib", "__pycache__", ".git", "results/run_1", ".mthds/methods/kit"):
         (tmp_path / hidden).mkdir(parents=True)
         (tmp_path / hidden / "left.mthds").write_text('domain = "Not A Domain"\n')
     completed = cli.agent("validate", str(tmp_path))
@@ -178,7 +178,7 @@ def test_a_folder_scan_skips_the_folders_discovery_excludes(cli: Cli, tmp_path: 
     only_hidden = cli.agent("validate", str(tmp_path))
     (problem,) = only_hidden.envelope["error"]["problems"]
     assert problem["code"] == "bundle_not_found"
-    assert "those under .env, .git, .mypy_cache" in problem["message"]
+    assert "those under .env, .git, .mthds, .mypy_cache" in problem["message"]
 
 
 def test_inputs_lists_inputs_with_examples(cli: Cli) -> None:
