@@ -8,17 +8,20 @@ stage reads what the earlier ones resolved, and a fault is reported once, where 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 import attrs
 
 from pipelex_core.bundles.concept_index import ConceptIndex, build_concept_index
 from pipelex_core.bundles.flow_rules import FlowChecker, controller_targets
 from pipelex_core.bundles.graphs import describe_cycle, find_cycles
-from pipelex_core.bundles.library import Bundle, Library
+from pipelex_core.bundles.library import Bundle, Library, load_library
 from pipelex_core.bundles.manifest import Manifest, find_manifest, load_manifest
 from pipelex_core.bundles.model_uses import ModelUse, model_uses
 from pipelex_core.bundles.operator_fields import check_common_fields
 from pipelex_core.bundles.operator_rules import check_operator
+from pipelex_core.bundles.package_import import import_package
+from pipelex_core.bundles.packages import Package, locate, referenced_aliases
 from pipelex_core.bundles.pipe_specs import PipeSpec, build_pipe_specs
 from pipelex_core.bundles.problems import Problem
 from pipelex_core.bundles.refs import DOMAIN, RESERVED_DOMAINS, SNAKE
@@ -36,6 +39,8 @@ class CheckedLibrary:
     index: ConceptIndex
     registry: PipeRegistry
     model_uses: tuple[ModelUse, ...]
+    #: with a manifest, (domain, code) of the pipes other domains and packages may call
+    public: frozenset[tuple[str, str]] | None = None
 
     def pipe_names(self) -> list[str]:
         """Every pipe, by code; as ``domain.code`` where two domains share the code."""
@@ -68,14 +73,38 @@ def find_problems(
 
     ``allow_signatures`` accepts a method that still reaches unimplemented signatures.
     """
+    return _find(library, resolver, allow_signatures, root=True, loading=frozenset())
+
+
+def _find(
+    library: Library,
+    resolver: ModelResolver,
+    allow_signatures: bool,
+    *,
+    root: bool,
+    loading: frozenset[Path],
+) -> tuple[CheckedLibrary, list[Problem]]:
     problems = list(library.problems)
     for bundle in library.bundles:
         _check_header(bundle, problems)
     manifest_path = find_manifest(library.bundles)
     manifest = None if manifest_path is None else load_manifest(manifest_path, problems)
-    index = build_concept_index(library.bundles, problems, manifest)
+    packages: dict[str, Package | str] = {}
+    if manifest is not None:
+        loading = loading | {Path(manifest.file).parent.resolve()}
+        for alias in sorted(referenced_aliases(library.bundles) & set(manifest.dependencies)):
+            packages[alias] = _load_package(
+                alias, manifest, resolver, allow_signatures, root, loading, problems
+            )
+    index = build_concept_index(library.bundles, problems, manifest, packages)
     specs = build_pipe_specs(library.bundles, index, problems)
     registry = build_registry(specs, problems)
+    foreign_uses: list[ModelUse] = []
+    for package in packages.values():
+        if isinstance(package, Package):
+            registry.foreign.update(package.pipes)
+            registry.exported |= package.exported
+            foreign_uses.extend(package.model_uses)
     _check_main_pipes(library.bundles, problems)
     public = None if manifest is None else _public_pipes(library, registry, manifest, problems)
     flow = FlowChecker(registry, index, problems, public)
@@ -88,9 +117,51 @@ def find_problems(
     _check_cycles(registry, problems)
     if not allow_signatures:
         check_signatures(library.bundles, registry, problems)
-    uses = model_uses(registry, resolver, problems)
-    checked = CheckedLibrary(library=library, index=index, registry=registry, model_uses=uses)
+    uses = (*model_uses(registry, resolver, problems), *foreign_uses)
+    checked = CheckedLibrary(
+        library=library, index=index, registry=registry, model_uses=uses, public=public
+    )
     return checked, _distinct(problems)
+
+
+def _load_package(
+    alias: str,
+    manifest: Manifest,
+    resolver: ModelResolver,
+    allow_signatures: bool,
+    root: bool,
+    loading: frozenset[Path],
+    problems: list[Problem],
+) -> Package | str:
+    """Dependency ``alias`` loaded and checked as a package of its own, or why it cannot be.
+
+    Its problems are reported with the rest, on its own files, each saying whose they are.
+    """
+    found = locate(alias, manifest, honour_paths=root)
+    if isinstance(found, str):
+        return found
+    if found.resolve() in loading:
+        return (
+            f"whose package folder ({found}) is a package being loaded: packages cannot "
+            "depend on each other in a circle"
+        )
+    dependency = load_library([found])
+    checked, found_problems = _find(
+        dependency, resolver, allow_signatures, root=False, loading=loading
+    )
+    problems.extend(
+        attrs.evolve(problem, message=f"in dependency {alias!r}: {problem.message}")
+        for problem in found_problems
+    )
+    return import_package(
+        alias,
+        found,
+        checked.index,
+        checked.registry,
+        checked.public or (),
+        checked.model_uses,
+        {bundle.domain for bundle in dependency.bundles if bundle.domain},
+    )
 
 
 def check_library(

@@ -17,7 +17,7 @@ def report_holding_cycles(index: ConceptIndex, problems: list[Problem]) -> None:
     """A concept may not hold itself, directly or through others: its value would never end."""
     holds: dict[str, list[str]] = {}
     for key, concept in index.concepts.items():
-        if concept.native or not concept.fields:
+        if concept.native or concept.package is not None or not concept.fields:
             continue
         held = []
         for field in concept.fields.values():
@@ -42,7 +42,7 @@ def report_holding_cycles(index: ConceptIndex, problems: list[Problem]) -> None:
 def report_cycles(index: ConceptIndex, problems: list[Problem]) -> None:
     reported: set[str] = set()
     for key, concept in list(index.concepts.items()):
-        if concept.refines is None or key in reported:
+        if concept.refines is None or concept.package is not None or key in reported:
             continue
         chain = index.lineage(key)
         last = index.concepts.get(chain[-1])

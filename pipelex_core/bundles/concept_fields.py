@@ -2,7 +2,7 @@
 required) and the concept references it makes (``refines``, a field's ``concept_ref``).
 
 Each reference resolves the way every reference in a bundle does (a native first, then the
-bundle's domain, then ``domain.Code``; a dependency's concept is opaque offline).
+bundle's domain, then ``domain.Code``; ``alias->domain.Code`` in a loaded dependency).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from pipelex_core.bundles.fields import FIELD_TYPES, Field
 from pipelex_core.bundles.hints import hints_error
 from pipelex_core.bundles.library import Bundle
-from pipelex_core.bundles.manifest import unresolved_dependency
+from pipelex_core.bundles.packages import unresolved_dependency
 from pipelex_core.bundles.problems import Problem
 from pipelex_core.bundles.refs import ConceptRef, parse_concept_ref
 
@@ -44,7 +44,7 @@ def resolve_concept_ref(
         problems.append(Problem(bundle.file, None, "unknown_concept", unknown_concept(where, ref)))
         return None
     if concept.external:
-        message = unresolved_dependency(where, ref.bare, index.manifest)
+        message = unresolved_dependency(where, ref.bare, index.manifest, index.packages)
         problems.append(Problem(bundle.file, None, "unresolved_package_dependency", message))
         return None
     return concept.key

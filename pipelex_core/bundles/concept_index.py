@@ -2,7 +2,8 @@
 
 Concepts are keyed ``domain.Code``. A bare reference resolves to a native first, then to the
 referring bundle's domain; ``domain.Code`` names its domain; ``alias->domain.Code`` names a
-dependency's concept, which is opaque offline (accepted wherever a concept is expected).
+concept of a dependency loaded from disk (packages.py), kept under that key; a dependency that
+could not be loaded leaves the reference unresolved.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from pipelex_core.bundles.natives import (
     NATIVE_REFINES,
     OPEN_NATIVES,
 )
+from pipelex_core.bundles.packages import Package, Packages
 from pipelex_core.bundles.problems import Problem
 from pipelex_core.bundles.refs import CONCEPT_CODE, ConceptRef
 
@@ -45,6 +47,8 @@ class Concept:
     file: str | None = None
     native: bool = False
     external: bool = False
+    #: the alias of the dependency it belongs to (checked there, not here)
+    package: str | None = None
 
     @property
     def is_open(self) -> bool:
@@ -82,11 +86,15 @@ def _natives() -> dict[str, Concept]:
 class ConceptIndex:
     concepts: dict[str, Concept] = attrs.field(factory=_natives)
     manifest: Manifest | None = None
+    packages: Packages = attrs.field(factory=dict)
 
     def lookup(self, ref: ConceptRef, domain: str | None) -> Concept | None:
         """The concept a well-formed reference names from a bundle of ``domain``."""
         if ref.alias is not None:
             key = ref.bare
+            found = self.concepts.get(key)
+            if found is not None:
+                return found
             return Concept(key=key, code=ref.code, domain=ref.domain or "", external=True)
         if ref.domain is not None:
             return self.concepts.get(f"{ref.domain}.{ref.code}")
@@ -138,10 +146,19 @@ class ConceptIndex:
 
 
 def build_concept_index(
-    bundles: Iterable[Bundle], problems: list[Problem], manifest: Manifest | None = None
+    bundles: Iterable[Bundle],
+    problems: list[Problem],
+    manifest: Manifest | None = None,
+    packages: Packages | None = None,
 ) -> ConceptIndex:
-    """Check every concept declaration and resolve refinements and structure fields."""
-    index = ConceptIndex(manifest=manifest)
+    """Check every concept declaration and resolve refinements and structure fields.
+
+    The concepts of loaded dependencies come first, already checked, under their own keys.
+    """
+    index = ConceptIndex(manifest=manifest, packages=packages or {})
+    for package in index.packages.values():
+        if isinstance(package, Package):
+            index.concepts.update(package.concepts)
     pending: list[tuple[Bundle, str, Any]] = []
     for bundle in bundles:
         for code, definition in bundle.concepts.items():

@@ -13,8 +13,8 @@ from typing import Any
 import attrs
 
 from pipelex_core.bundles.concept_index import ConceptIndex
-from pipelex_core.bundles.manifest import unresolved_dependency
 from pipelex_core.bundles.memory import Value
+from pipelex_core.bundles.packages import unresolved_dependency
 from pipelex_core.bundles.pipe_specs import PipeSpec
 from pipelex_core.bundles.problems import Problem
 from pipelex_core.bundles.registry import External, PipeRegistry
@@ -74,8 +74,13 @@ class FlowContext:
             self.report(
                 spec,
                 "unresolved_package_dependency",
-                unresolved_dependency(where, reference, self.index.manifest),
+                unresolved_dependency(where, reference, self.index.manifest, self.index.packages),
             )
+        elif "->" in target.domain:
+            if "->" not in spec.domain and (target.domain, target.code) not in (
+                self.registry.exported
+            ):
+                self._not_exported(spec, target, reference, where)
         elif (
             self.public is not None
             and target.domain != spec.domain
@@ -89,6 +94,22 @@ class FlowContext:
                 "METHODS.toml, or call a pipe of this domain",
             )
         return target
+
+    def _not_exported(self, spec: PipeSpec, target: PipeSpec, reference: str, where: str) -> None:
+        alias, _, domain = target.domain.partition("->")
+        exported = sorted(
+            f"{key[0].partition('->')[2]}.{key[1]}"
+            for key in self.registry.exported
+            if key[0].partition("->")[0] == alias
+        )
+        self.report(
+            spec,
+            "pipe_not_exported",
+            f"{where} calls {reference!r}, a pipe dependency {alias!r} does not export "
+            f"(it exports: {', '.join(exported) or 'nothing'}): call an exported pipe or its "
+            f"main_pipe, or have the dependency list {target.code!r} in [exports.{domain}] "
+            "pipes of its METHODS.toml",
+        )
 
     def memory(self, spec: PipeSpec, owner: str) -> dict[str, Value]:
         """A fresh working memory holding the controller's inputs, watched for reads."""

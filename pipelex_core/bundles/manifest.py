@@ -3,8 +3,7 @@
 A library with no manifest is standalone: every pipe is public and it has no dependencies.
 With one, a pipe of one domain may call a pipe of another only when that pipe is exported
 (listed in ``[exports.<domain>]``, or a bundle's ``main_pipe``), and ``alias->domain.code``
-names a declared dependency. Dependencies are never fetched: offline, a cross-package
-reference cannot be resolved, and says so.
+names a declared dependency (loaded from disk when it can be: see packages.py).
 """
 
 from __future__ import annotations
@@ -103,6 +102,10 @@ def load_manifest(path: Path, problems: list[Problem]) -> Manifest | None:
                 'and a `version` constraint such as "^1.0.0"'
             )
             continue
+        local = spec.get("path")
+        if local is not None and (not isinstance(local, str) or not local.strip()):
+            bad(f"dependency {alias!r}: `path` is the folder of its package, a non-empty string")
+            continue
         dependencies[alias] = spec
     exports: dict[str, frozenset[str]] = {}
     raw_exports = document.get("exports", {})
@@ -178,21 +181,3 @@ def _export_tables(table: Any) -> Iterable[tuple[str, Mapping[str, Any]]]:
             if "pipes" in value:
                 yield path, value
             pending.append((f"{path}.", {k: v for k, v in value.items() if k != "pipes"}))
-
-
-def unresolved_dependency(where: str, reference: str, manifest: Manifest | None) -> str:
-    """Why a cross-package reference cannot be resolved here, and what to do."""
-    alias = reference.split("->", 1)[0]
-    if manifest is None or alias not in manifest.dependencies:
-        declared = ", ".join(sorted(manifest.dependencies)) if manifest else ""
-        return (
-            f"{where}: {reference!r} names package {alias!r}, which METHODS.toml does not "
-            "declare under [dependencies]"
-            + (f" (declared: {declared})" if declared else "")
-            + ": declare it, or fix the alias"
-        )
-    address = manifest.dependencies[alias].get("address")
-    return (
-        f"{where}: {reference!r} needs dependency {alias!r} ({address}), which is not "
-        "installed, and validation never fetches: install the package, then validate again"
-    )

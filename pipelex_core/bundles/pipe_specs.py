@@ -16,7 +16,7 @@ from pipelex_core.bundles.concept_fields import unknown_concept
 from pipelex_core.bundles.concept_index import ConceptIndex
 from pipelex_core.bundles.hints import SLOT_KEYS, hints_error
 from pipelex_core.bundles.library import Bundle, Pipe
-from pipelex_core.bundles.manifest import unresolved_dependency
+from pipelex_core.bundles.packages import unresolved_dependency
 from pipelex_core.bundles.problems import Problem
 from pipelex_core.bundles.refs import SNAKE, ConceptRef, Presence, parse_concept_ref
 
@@ -175,7 +175,7 @@ def _slot(
         )
         return Slot(ref, None)
     if concept.external:
-        message = unresolved_dependency(where, ref.bare, index.manifest)
+        message = unresolved_dependency(where, ref.bare, index.manifest, index.packages)
         problems.append(Problem(pipe.file, pipe.code, "unresolved_package_dependency", message))
         return Slot(ref, None)
     return Slot(ref, concept.key)

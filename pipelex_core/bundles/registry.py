@@ -1,7 +1,9 @@
 """The library's pipes by domain and code: implementations, signatures, and how references resolve.
 
 A bare pipe reference resolves in the referring bundle's domain (every file of that domain);
-a ``domain.code`` reference names its domain; ``alias->domain.code`` names a dependency's pipe.
+a ``domain.code`` reference names its domain; ``alias->domain.code`` names a dependency's pipe,
+found among the pipes of the dependencies loaded from disk (kept apart: they are the
+dependency's, checked there, never listed or checked as the library's own).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 
 import attrs
 
+from pipelex_core.bundles.packages import package_prefix
 from pipelex_core.bundles.pipe_specs import PipeSpec
 from pipelex_core.bundles.problems import Problem
 
@@ -35,7 +38,7 @@ SIGNATURE_FIELDS = frozenset({"description", "inputs", "output", "signature_for"
 
 @attrs.frozen
 class External:
-    """A pipe of a dependency (``alias->domain.code``): known by name only."""
+    """A pipe of a dependency (``alias->domain.code``) that could not be found."""
 
     reference: str
 
@@ -46,6 +49,9 @@ class PipeRegistry:
     by_code: dict[str, list[PipeSpec]] = attrs.field(factory=dict)
     #: pipes defined with a fault (an unknown type, a bad signature), reported where defined
     broken: set[tuple[str, str]] = attrs.field(factory=set)
+    #: the pipes of loaded dependencies, keyed ``(alias->domain, code)``, and those they export
+    foreign: dict[tuple[str, str], PipeSpec] = attrs.field(factory=dict)
+    exported: frozenset[tuple[str, str]] = frozenset()
 
     def is_broken(self, reference: str, domain: str) -> bool:
         if "->" in reference:
@@ -61,12 +67,17 @@ class PipeRegistry:
         return iter(self.by_key.values())
 
     def resolve(self, reference: str, domain: str) -> PipeSpec | External | None:
-        if "->" in reference:
-            return External(reference)
+        """From a pipe of ``domain``; a dependency's pipe resolves inside that dependency."""
+        prefix = package_prefix(domain)
         if "." in reference:
             target_domain, _, code = reference.rpartition(".")
-            return self.by_key.get((target_domain, code))
-        return self.by_key.get((domain, reference))
+            key = (f"{prefix}{target_domain}", code)
+        else:
+            key = (domain, reference)
+        found = self.by_key.get(key) or self.foreign.get(key)
+        if found is None and ("->" in reference or prefix):
+            return External(reference)
+        return found
 
     def codes(self) -> Mapping[str, PipeSpec]:
         return {code: specs[0] for code, specs in self.by_code.items()}
