@@ -32,7 +32,7 @@ def resolver(tmp_path_factory: pytest.TempPathFactory) -> ModelResolver:
 
 def _check(case: Case, resolver: ModelResolver) -> tuple[CheckedLibrary, list[str]]:
     allow = bool(case.raw.get("allow_signatures", False))
-    checked, problems = find_problems(load_library([case.folder]), resolver, allow_signatures=allow)
+    checked, problems = find_problems(load_library([case.target]), resolver, allow_signatures=allow)
     return checked, [f"[{p.code}] {p.message}" for p in problems]
 
 

@@ -2,7 +2,8 @@
 
 Adding a case is adding a folder: ``valid`` is the reference's verdict, ``codes`` the exact
 set of problem codes for an invalid one, ``inputs`` (optional) the names ``inputs`` lists.
-A run case adds ``inputs.json`` and ``output.json``: a real run's main output.
+A run case adds ``inputs.json`` and ``output.json``: a real run's main output. ``root``
+(optional) names the subfolder to validate, for a case whose packages sit side by side.
 """
 
 from __future__ import annotations
@@ -27,6 +28,13 @@ class Case:
     pipe: str | None
     inputs: tuple[str, ...] | None
     raw: dict[str, Any]
+
+    @property
+    def target(self) -> Path:
+        """The folder validated: the case's, or its ``root`` subfolder (a consumer package
+        with its dependency's package folder beside it)."""
+        root = self.raw.get("root")
+        return self.folder / root if isinstance(root, str) else self.folder
 
     @property
     def run_inputs(self) -> dict[str, Any] | None:
