@@ -12,6 +12,7 @@ cannot be resolved offline, and the message says what to do.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -103,7 +104,8 @@ def locate(alias: str, manifest: Manifest, *, honour_paths: bool) -> Path | str:
                 "package being validated only, never through a dependency: vendor the package "
                 f"in .mthds/methods/{alias}/ instead"
             )
-        folder = base / str(path)
+        # normpath: problems name ../lib/x.mthds as lib/x.mthds, not app/../lib/x.mthds
+        folder = Path(os.path.normpath(base / str(path)))
         if not folder.is_dir():
             return (
                 f"whose path {path!r} is no folder ({folder}): fix `path` in "
