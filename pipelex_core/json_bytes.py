@@ -16,11 +16,19 @@ of some 5,000 models; the Gateway's has 68), and the commands' start-up is a pro
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 #: The size from which msgspec's import and parse cost less than ``json.loads`` in a command
 #: (measured: even at 1.1 MB, 3 ms faster at 2.2 MB; docs/benchmarks.md).
 FAST_FROM_BYTES = 1024 * 1024
+
+#: Python frames msgspec is called under, so that it gives up on nesting no deeper than
+#: ``json.loads`` does: both count levels against the recursion limit, but ``json.loads``
+#: runs its scanner under three frames of its own (``loads``, ``decode``, ``raw_decode``), so
+#: msgspec called directly would accept a document nested three levels beyond what the
+#: fallback refuses. A margin beyond three only hands the edge cases to ``json.loads``.
+_NESTING_MARGIN = 8
 
 
 def loads(data: bytes) -> Any:
@@ -31,8 +39,15 @@ def loads(data: bytes) -> Any:
         import msgspec  # only for large documents: see the module's docstring
 
         try:
-            return msgspec.json.decode(data)
+            return _under_frames(_NESTING_MARGIN, msgspec.json.decode, data)
         # beyond strict JSON: json.loads decides (DecodeError is a ValueError from 0.20 only)
         except (msgspec.DecodeError, ValueError, RecursionError):
             pass
     return json.loads(data)
+
+
+def _under_frames(frames: int, decode: Callable[[bytes], Any], data: bytes) -> Any:
+    """``decode(data)`` called ``frames`` Python frames deeper than this call."""
+    if frames:
+        return _under_frames(frames - 1, decode, data)
+    return decode(data)

@@ -123,3 +123,23 @@ def test_a_small_document_never_imports_msgspec() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert completed.stdout.split() == ["False", "True"]
+
+
+def test_nesting_at_the_edge_of_json_loads_reach_is_decided_as_json_loads_decides(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """msgspec follows a few levels deeper than json.loads from the same caller (json.loads
+    runs its scanner under three Python frames of its own): a document nested just beyond
+    json.loads' reach must still be refused, as it was before the fast parser."""
+
+    def refused(fast_from: int, depth: int) -> bool:
+        monkeypatch.setattr(json_bytes, "FAST_FROM_BYTES", fast_from)
+        try:
+            json_bytes.loads(b"[" * depth + b"]" * depth)
+        except RecursionError:
+            return True
+        return False
+
+    reach = next(depth for depth in range(1, sys.getrecursionlimit()) if refused(2**62, depth))
+    for depth in range(reach - 12, reach + 12):
+        assert refused(0, depth) == refused(2**62, depth), depth
