@@ -30,7 +30,7 @@ def check_docgen(spec: PipeSpec, index: ConceptIndex, problems: list[Problem]) -
                 "a PipeDocGen needs the `format` it prints: pdf, xlsx, docx or pptx",
             )
         )
-    elif fmt not in TEMPLATE_SUFFIXES:
+    elif not isinstance(fmt, str) or fmt not in TEMPLATE_SUFFIXES:  # a list is unhashable
         problems.append(
             spec.problem(
                 "pipe_field_invalid",
