@@ -112,6 +112,26 @@ def test_a_path_without_a_manifest_says_to_point_at_the_package_folder(
     assert "point `path` at the dependency's package folder" in problem.message
 
 
+@pytest.mark.parametrize(
+    "entry", [f'{DEP}, path = "" }}', '{ address = "github.com/org/lib", version = ["^1"] }']
+)
+def test_a_declared_but_malformed_dependency_is_not_called_undeclared(
+    entry: str, tmp_path: Path, resolver: ModelResolver
+) -> None:
+    """The manifest's problem says what is wrong with the entry; the reference says to fix
+    that entry, never to declare an alias that is declared."""
+    app = package(
+        tmp_path / "app",
+        manifest("github.com/org/app", f"lib = {entry.removeprefix('lib = ')}"),
+        caller("support", "lib->qa.answer"),
+    )
+    codes = {problem.code: problem.message for problem in check(app, resolver)}
+    assert set(codes) == {"manifest_invalid", "unresolved_package_dependency"}
+    message = codes["unresolved_package_dependency"]
+    assert "does not declare" not in message
+    assert "entry under [dependencies] is invalid" in message
+
+
 def test_an_absolute_path_is_taken_as_it_is(tmp_path: Path, resolver: ModelResolver) -> None:
     lib = package(
         tmp_path / "lib", manifest("github.com/org/lib", exports=EXPORTS), llm("qa", "answer")

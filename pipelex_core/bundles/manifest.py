@@ -46,6 +46,9 @@ class Manifest:
     dependencies: Mapping[str, Mapping[str, Any]]
     exports: Mapping[str, frozenset[str]]
     main_pipe: str | None = None
+    #: Aliases declared under ``[dependencies]`` whose entry is malformed (a manifest_invalid
+    #: problem): a reference to one is told to fix the entry, not to declare the alias.
+    malformed_dependencies: frozenset[str] = frozenset()
 
 
 def find_manifest(bundles: Iterable[Bundle]) -> Path | None:
@@ -85,6 +88,7 @@ def load_manifest(path: Path, problems: list[Problem]) -> Manifest | None:
     else:
         _check_package(package, bad)
     dependencies: dict[str, Mapping[str, Any]] = {}
+    malformed: set[str] = set()
     raw_dependencies = document.get("dependencies", {})
     if not isinstance(raw_dependencies, dict):
         bad("[dependencies] is a table of alias = { address, version }")
@@ -101,10 +105,12 @@ def load_manifest(path: Path, problems: list[Problem]) -> Manifest | None:
                 f"dependency {alias!r} needs an `address` such as github.com/org/repo "
                 'and a `version` constraint such as "^1.0.0"'
             )
+            malformed.add(alias)
             continue
         local = spec.get("path")
         if local is not None and (not isinstance(local, str) or not local.strip()):
             bad(f"dependency {alias!r}: `path` is the folder of its package, a non-empty string")
+            malformed.add(alias)
             continue
         dependencies[alias] = spec
     exports: dict[str, frozenset[str]] = {}
@@ -129,7 +135,13 @@ def load_manifest(path: Path, problems: list[Problem]) -> Manifest | None:
                 bad(f"[exports.{domain}]: {pipe!r} is not a pipe code (snake_case)")
         exports[domain] = frozenset(pipes)
     main_pipe = package.get("main_pipe")
-    return Manifest(name, dependencies, exports, main_pipe if isinstance(main_pipe, str) else None)
+    return Manifest(
+        name,
+        dependencies,
+        exports,
+        main_pipe if isinstance(main_pipe, str) else None,
+        frozenset(malformed),
+    )
 
 
 def _check_package(package: Mapping[str, Any], bad: Any) -> None:

@@ -145,6 +145,11 @@ def unresolved_dependency(
 ) -> str:
     """Why a cross-package reference cannot be resolved here, and what to do."""
     alias, _, rest = reference.partition("->")
+    if manifest is not None and alias in manifest.malformed_dependencies:
+        return (
+            f"{where}: {reference!r} names dependency {alias!r}, whose entry under "
+            f"[dependencies] is invalid: fix it in {manifest.file} (its problem says how)"
+        )
     if manifest is None or alias not in manifest.dependencies:
         declared = ", ".join(sorted(manifest.dependencies)) if manifest else ""
         return (
