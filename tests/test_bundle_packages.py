@@ -246,3 +246,31 @@ def test_inputs_and_dry_run_reach_the_dependency_through_the_commands(cli: Cli) 
     assert run.code == 0, run.stdout
     trace = [(step["pipe"], step["depth"]) for step in run.envelope["result"]["trace"]]
     assert trace == [("analyze_item", 0), ("compute_weighted_score", 1), ("summarize_score", 1)]
+
+
+def test_a_package_nested_in_the_scanned_package_is_its_own_not_the_consumers(
+    tmp_path: Path, resolver: ModelResolver
+) -> None:
+    """A folder below the package holding its own METHODS.toml is another package: a path
+    dependency kept inside the consumer's folder is loaded as the dependency only, so its
+    pipes are not also the consumer's (which made `answer` a duplicate)."""
+    app = package(
+        tmp_path / "app",
+        manifest("github.com/org/app", f'{DEP}, path = "vendor_lib" }}'),
+        caller("qa", "lib->qa.answer")
+        + '\n[pipe.answer]\ntype = "PipeLLM"\ndescription = "Local"\n'
+        'inputs = { question = "Text" }\noutput = "Text"\nprompt = "Local: $question"\n',
+    )
+    package(
+        app / "vendor_lib", manifest("github.com/org/lib", exports=EXPORTS), llm("qa", "answer")
+    )
+    assert check(app, resolver) == []
+
+
+def test_a_plain_folder_of_packages_is_still_scanned_whole(tmp_path: Path) -> None:
+    """Only a package skips the packages nested in it: a folder without METHODS.toml holds
+    whatever it holds, as before."""
+    package(tmp_path / "one", manifest("github.com/org/one"), llm("qa", "first"))
+    package(tmp_path / "two", manifest("github.com/org/two"), llm("qa", "second"))
+    files = sorted(bundle.file for bundle in load_library([tmp_path]).bundles)
+    assert [Path(file).parent.name for file in files] == ["one", "two"]

@@ -19,6 +19,8 @@ from pipelex_core.file_read import UnreadableFileError, read_regular_file
 BUNDLE_SUFFIX = ".mthds"
 #: No bundle is this large; reading stops there instead of filling the memory.
 MAX_BUNDLE_BYTES = 64 * 1024 * 1024
+#: The manifest that makes a folder a package (the manifest module reads it).
+PACKAGE_MANIFEST = "METHODS.toml"
 #: Folders a directory scan never enters, as Pipelex's discovery skips them: tool caches,
 #: virtual environments, dependencies and the ``results`` folder runs write to; and ``.mthds``,
 #: where the MTHDS library-crate spec vendors dependency packages (``.mthds/methods/<name>/``),
@@ -105,6 +107,8 @@ def bundle_files(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
             # not is_file(): a FIFO or device named *.mthds is reported, never skipped silently
             every = sorted(p for p in path.rglob(f"*{BUNDLE_SUFFIX}") if not p.is_dir())
             found = [p for p in every if not _excluded(p.relative_to(path))]
+            if (path / PACKAGE_MANIFEST).is_file():
+                found = _outside_nested_packages(path, found)
             if not found:
                 skipped = (
                     f" (those under {', '.join(sorted(EXCLUDED_DIRS))} are skipped)"
@@ -127,6 +131,23 @@ def bundle_files(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
                 Problem(str(path), None, "bundle_not_found", "no such file or directory")
             )
     return list(dict.fromkeys(files)), problems
+
+
+def _outside_nested_packages(root: Path, files: list[Path]) -> list[Path]:
+    """The files of the package at ``root``: a folder below it holding its own manifest is
+    another package (a ``path`` dependency kept inside, say), loaded as that, never merged
+    into this one."""
+    nested: dict[Path, bool] = {}
+
+    def in_nested(folder: Path) -> bool:
+        if folder == root:
+            return False
+        if folder not in nested:
+            is_package = (folder / PACKAGE_MANIFEST).is_file()
+            nested[folder] = is_package or in_nested(folder.parent)
+        return nested[folder]
+
+    return [file for file in files if not in_nested(file.parent)]
 
 
 def _excluded(relative: Path) -> bool:

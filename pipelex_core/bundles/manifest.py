@@ -16,7 +16,7 @@ from typing import Any
 import attrs
 
 from pipelex_core import toml_text
-from pipelex_core.bundles.library import Bundle
+from pipelex_core.bundles.library import PACKAGE_MANIFEST, Bundle
 from pipelex_core.bundles.problems import Problem
 from pipelex_core.bundles.refs import DOMAIN, RESERVED_DOMAINS, SNAKE
 from pipelex_core.file_read import UnreadableFileError, read_regular_file
@@ -24,7 +24,7 @@ from pipelex_core.file_read import UnreadableFileError, read_regular_file
 #: A manifest is a few kilobytes; anything this large is not one.
 MAX_MANIFEST_BYTES = 16 * 1024 * 1024
 
-MANIFEST = "METHODS.toml"
+MANIFEST = PACKAGE_MANIFEST
 ADDRESS = re.compile(r"^[a-zA-Z0-9._-]+\.[a-zA-Z0-9._-]+/[a-zA-Z0-9._/-]+$")
 SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$"
