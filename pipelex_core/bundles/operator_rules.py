@@ -10,12 +10,14 @@ from __future__ import annotations
 from pipelex_core.bundles.compose_rules import check_compose
 from pipelex_core.bundles.concept_index import ConceptIndex
 from pipelex_core.bundles.docgen_rules import check_docgen
+from pipelex_core.bundles.judge_rules import check_judge
 from pipelex_core.bundles.operator_fields import (
     ASPECT_RATIOS,
     EXACT_SIZE,
     SIZE_TIERS,
     STRUCTURING_METHODS,
 )
+from pipelex_core.bundles.output_rules import output_must_be
 from pipelex_core.bundles.pipe_specs import PipeSpec
 from pipelex_core.bundles.problems import Problem
 from pipelex_core.bundles.template_reads import check_reads, check_templating_style, templates_of
@@ -99,7 +101,7 @@ def _img_gen(spec: PipeSpec, index: ConceptIndex, problems: list[Problem]) -> No
                 f"aspect_ratio {ratio!r} is not one of {', '.join(sorted(ASPECT_RATIOS))}",
             )
         )
-    _output_must_be(spec, index, "native.Image", problems, allow_list=True)
+    output_must_be(spec, index, "native.Image", problems, allow_list=True)
 
 
 def _img_gen_size(spec: PipeSpec, problems: list[Problem]) -> None:
@@ -184,82 +186,7 @@ def _search(spec: PipeSpec, index: ConceptIndex, problems: list[Problem]) -> Non
     if "prompt" not in spec.table:
         problems.append(spec.problem("pipe_field_missing", "a PipeSearch needs a `prompt` query"))
     check_reads(spec, templates_of(spec, ("prompt",), problems), problems, must_read_all=True)
-    _output_must_be(spec, index, "native.SearchResult", problems, allow_list=False)
-
-
-def _judge(spec: PipeSpec, index: ConceptIndex, problems: list[Problem]) -> None:
-    table = spec.table
-    has_question, has_prompt = "question" in table, "prompt" in table
-    if has_question and has_prompt:
-        problems.append(
-            spec.problem(
-                "pipe_field_conflict",
-                "a PipeJudge takes `question` or `prompt`, not both: keep `question`",
-            )
-        )
-    elif not has_question and not has_prompt:
-        problems.append(
-            spec.problem(
-                "pipe_field_missing",
-                "a PipeJudge needs the `question` it asks of its inputs (or a `prompt`)",
-            )
-        )
-    check_reads(
-        spec, templates_of(spec, ("question", "prompt"), problems), problems, must_read_all=False
-    )
-    options, levels = table.get("options"), table.get("levels")
-    expected = "native.YesNo"
-    if options is not None and levels is not None:
-        problems.append(
-            spec.problem("pipe_field_conflict", "`options` and `levels` are exclusive: keep one")
-        )
-        expected = ""  # which output fits is unknown until one is kept
-    elif options is not None:
-        expected = "native.Choice"
-        if not isinstance(options, dict) or len(options) < 2 or not all(options):
-            problems.append(
-                spec.problem(
-                    "pipe_field_invalid",
-                    "`options` is a table of at least two named options",
-                )
-            )
-    elif levels is not None:
-        expected = "native.Rating"
-        if (
-            not isinstance(levels, list)
-            or len(levels) < 2
-            or not all(isinstance(level, str) and level for level in levels)
-        ):
-            problems.append(
-                spec.problem("pipe_field_invalid", "`levels` is a list of at least two names")
-            )
-    criteria, threshold = table.get("criteria"), table.get("threshold")
-    if (criteria is not None or threshold is not None) and (
-        options is not None or levels is not None
-    ):
-        problems.append(
-            spec.problem(
-                "pipe_field_conflict",
-                "`criteria` and `threshold` apply to a yes/no judgment, not beside "
-                "`options` or `levels`",
-            )
-        )
-    if criteria is not None and (
-        not isinstance(criteria, dict) or not set(criteria) <= {"yes", "no"}
-    ):
-        problems.append(
-            spec.problem("pipe_field_invalid", "`criteria` takes only the keys `yes` and `no`")
-        )
-    if threshold is not None and (
-        isinstance(threshold, bool)
-        or not isinstance(threshold, int | float)
-        or not 0 < threshold < 1
-    ):
-        problems.append(
-            spec.problem("pipe_field_invalid", "`threshold` is a number strictly between 0 and 1")
-        )
-    if expected:
-        _output_must_be(spec, index, expected, problems, allow_list=False)
+    output_must_be(spec, index, "native.SearchResult", problems, allow_list=False)
 
 
 def _structure(spec: PipeSpec, index: ConceptIndex, problems: list[Problem]) -> None:
@@ -296,40 +223,12 @@ def _func(spec: PipeSpec, index: ConceptIndex, problems: list[Problem]) -> None:
         )
 
 
-def _output_must_be(
-    spec: PipeSpec,
-    index: ConceptIndex,
-    expected: str,
-    problems: list[Problem],
-    *,
-    allow_list: bool,
-) -> None:
-    output = spec.output
-    if output is None or output.concept is None:
-        return
-    name = index.display(expected)
-    if not index.is_a_strict(output.concept, expected):
-        problems.append(
-            spec.problem(
-                "inadequate_output_concept",
-                f"a {spec.type} outputs {name} or a concept refining it, not {output.ref.bare}",
-            )
-        )
-    elif output.is_list and not allow_list:
-        problems.append(
-            spec.problem(
-                "inadequate_output_multiplicity",
-                f"a {spec.type} outputs a single {name}, not a list ({output})",
-            )
-        )
-
-
 _CHECKERS = {
     "PipeLLM": _llm,
     "PipeImgGen": _img_gen,
     "PipeExtract": _extract,
     "PipeSearch": _search,
-    "PipeJudge": _judge,
+    "PipeJudge": check_judge,
     "PipeCompose": check_compose,
     "PipeStructure": _structure,
     "PipeFunc": _func,
