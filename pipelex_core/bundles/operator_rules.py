@@ -10,6 +10,7 @@ from __future__ import annotations
 from pipelex_core.bundles.compose_rules import check_compose
 from pipelex_core.bundles.concept_index import ConceptIndex
 from pipelex_core.bundles.docgen_rules import check_docgen
+from pipelex_core.bundles.image_filter import check_with_images
 from pipelex_core.bundles.judge_rules import check_judge
 from pipelex_core.bundles.operator_fields import (
     ASPECT_RATIOS,
@@ -33,6 +34,7 @@ def check_operator(spec: PipeSpec, index: ConceptIndex, problems: list[Problem])
 def _llm(spec: PipeSpec, index: ConceptIndex, problems: list[Problem]) -> None:
     templates = templates_of(spec, ("prompt", "system_prompt"), problems)
     check_reads(spec, templates, problems, must_read_all=True)
+    check_with_images(spec, templates, index, problems)
     check_templating_style(spec, spec.table.get("templating_style"), problems)
     method = spec.table.get("structuring_method")
     if method is not None and str(method) not in STRUCTURING_METHODS:
