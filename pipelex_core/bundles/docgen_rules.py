@@ -11,6 +11,7 @@ from pathlib import PurePosixPath
 
 from pipelex_core.bundles.concept_index import ConceptIndex
 from pipelex_core.bundles.memory import Value, content_path_error
+from pipelex_core.bundles.output_rules import output_must_be
 from pipelex_core.bundles.pipe_specs import PipeSpec
 from pipelex_core.bundles.problems import Problem
 from pipelex_core.bundles.template_reads import check_reads, templates_of
@@ -42,7 +43,7 @@ def check_docgen(spec: PipeSpec, index: ConceptIndex, problems: list[Problem]) -
     templates = templates_of(spec, ("template", "filename"), problems)
     check_reads(spec, templates, problems, must_read_all=False)
     _check_paths(spec, index, templates, problems)
-    _check_output(spec, index, problems)
+    output_must_be(spec, index, "native.Document", problems, allow_list=False)
 
 
 def _check_paths(
@@ -107,27 +108,5 @@ def _check_template(spec: PipeSpec, fmt: object, problems: list[Problem]) -> Non
                 "pipe_field_invalid",
                 f"`template_file` {template_file!r} is not a {TEMPLATE_SUFFIXES[fmt]} file, "
                 f"which format {fmt!r} is printed from",
-            )
-        )
-
-
-def _check_output(spec: PipeSpec, index: ConceptIndex, problems: list[Problem]) -> None:
-    output = spec.output
-    if output is None or output.concept is None:
-        return
-    if not index.is_a_strict(output.concept, "native.Document"):
-        problems.append(
-            spec.problem(
-                "inadequate_output_concept",
-                f"a PipeDocGen prints one file: its output is Document or a concept refining "
-                f"it, not {output.ref.bare}",
-            )
-        )
-    elif output.is_list:
-        problems.append(
-            spec.problem(
-                "inadequate_output_multiplicity",
-                f"a PipeDocGen prints a single file, not a list ({output}): remove the "
-                "multiplicity",
             )
         )

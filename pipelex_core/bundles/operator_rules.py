@@ -18,7 +18,7 @@ from pipelex_core.bundles.operator_fields import (
     SIZE_TIERS,
     STRUCTURING_METHODS,
 )
-from pipelex_core.bundles.output_rules import output_must_be
+from pipelex_core.bundles.output_rules import output_must_be, text_output
 from pipelex_core.bundles.pipe_specs import PipeSpec
 from pipelex_core.bundles.problems import Problem
 from pipelex_core.bundles.template_reads import check_reads, check_templating_style, templates_of
@@ -64,17 +64,13 @@ def _llm(spec: PipeSpec, index: ConceptIndex, problems: list[Problem]) -> None:
 
 def _preliminary_text_output(spec: PipeSpec, index: ConceptIndex, problems: list[Problem]) -> None:
     """``preliminary_text`` drafts text, then structures it: Text is no structure to reach."""
-    output = spec.output
-    if (
-        output is not None
-        and output.concept is not None
-        and index.is_a_strict(output.concept, "native.Text")
-    ):
+    written = text_output(spec, index)
+    if written is not None:
         problems.append(
             spec.problem(
                 "inadequate_output_concept",
                 f'structuring_method = "preliminary_text" drafts text, then structures it '
-                f"into the output, which cannot be {output.ref.bare} (Text or a refinement "
+                f"into the output, which cannot be {written} (Text or a refinement "
                 "of it): output a structured concept, or remove structuring_method",
             )
         )
@@ -202,17 +198,13 @@ def _structure(spec: PipeSpec, index: ConceptIndex, problems: list[Problem]) -> 
                 "a PipeStructure takes exactly one input, of Text or a concept refining Text",
             )
         )
-    output = spec.output
-    if (
-        output is not None
-        and output.concept is not None
-        and index.is_a_strict(output.concept, "native.Text")
-    ):
+    written = text_output(spec, index)
+    if written is not None:
         problems.append(
             spec.problem(
                 "inadequate_output_concept",
                 f"a PipeStructure turns text into a structured concept; its output cannot be "
-                f"{output.ref.bare} (Text or a refinement of it)",
+                f"{written} (Text or a refinement of it)",
             )
         )
 

@@ -1,4 +1,5 @@
-"""The output an operator's kind fixes: a concept (or one refining it), single or a list."""
+"""The output an operator's kind fixes (a concept or one refining it, single or a list), or
+rules out (Text, for an operator that structures text)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,16 @@ def output_must_be(
         problems.append(
             spec.problem(
                 "inadequate_output_multiplicity",
-                f"a {spec.type} outputs a single {name}, not a list ({output})",
+                f"a {spec.type} outputs a single {name}, not a list ({output}): remove the "
+                "multiplicity",
             )
         )
+
+
+def text_output(spec: PipeSpec, index: ConceptIndex) -> str | None:
+    """The output as written when it is Text or refines it, which an operator that turns
+    text into a structure cannot produce; None otherwise."""
+    output = spec.output
+    if output is None or output.concept is None:
+        return None
+    return output.ref.bare if index.is_a_strict(output.concept, "native.Text") else None
