@@ -6,7 +6,7 @@ field, then one ``tuple.__new__`` of the named tuple. Lists of names (a model's 
 outputs) repeat across a catalogue, so each distinct one is checked once and its tuple shared.
 A spec it cannot build (None) sends the whole table to the converter, which reports every
 problem by JSON path. A property test holds the two to the same verdicts and the same values,
-and :func:`spec_builder` refuses a spec class whose fields are not the ones this builder was
+and :func:`table_builder` refuses a spec class whose fields are not the ones this builder was
 written for.
 
 The table's ``defaults`` stand in for absent keys and are checked as the spec's own values
@@ -19,7 +19,7 @@ import types
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
-#: The fields, in the spec class's order, that :func:`spec_builder` checks and passes on.
+#: The fields, in the spec class's order, that :func:`table_builder` checks and passes on.
 BUILT_FIELDS = (
     "model_type",
     "model_id",
@@ -65,18 +65,6 @@ def _converted_costs(value: dict[str, Any]) -> Mapping[str, float] | None:
     return types.MappingProxyType(converted)
 
 
-def spec_builder(cls: type, defaults: dict[str, Any]) -> Callable[[dict[str, Any]], Any]:
-    """A function building ``cls`` from one raw spec merged over ``defaults``, or returning
-    None where the converter would report a problem; unknown keys go to ``extras``."""
-    build_table = table_builder(cls, defaults)
-
-    def build(raw: dict[str, Any]) -> Any:
-        built = build_table({"model": raw})
-        return None if built is None else built.specs["model"]
-
-    return build
-
-
 def table_builder(
     cls: type, defaults: dict[str, Any]
 ) -> Callable[[dict[str, Any]], BuiltTable | None]:
@@ -87,7 +75,7 @@ def table_builder(
     calls alone cost a twentieth of the load."""
     fields = getattr(cls, "_fields", None)
     if fields != BUILT_FIELDS:
-        raise TypeError(f"spec_builder was written for the fields {BUILT_FIELDS}, not {fields}")
+        raise TypeError(f"table_builder was written for the fields {BUILT_FIELDS}, not {fields}")
     get_default = defaults.get
     d_type, d_id, d_sdk = (get_default(k, _ABSENT) for k in ("model_type", "model_id", "sdk"))
     d_inputs, d_outputs = get_default("inputs", _ABSENT), get_default("outputs", _ABSENT)

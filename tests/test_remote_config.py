@@ -228,18 +228,22 @@ def test_fast_builder_agrees_with_the_converter(spec: dict[str, Any]) -> None:
     """Same verdict and same value: the builder is only ever a faster converter."""
     from pipelex_core.json_structure import structure
     from pipelex_core.model_specs import ModelSpec as Spec
-    from pipelex_core.spec_build import spec_builder
+    from pipelex_core.spec_build import table_builder
+
+    def built_alone(defaults: dict[str, Any], raw: dict[str, Any]) -> Any:
+        table = table_builder(Spec, defaults)({"model": raw})
+        return None if table is None else table.specs["model"]
 
     problems: list[str] = []
     converted = structure(spec, Spec, "$", problems)
-    built = spec_builder(Spec, {})(spec)
+    built = built_alone({}, spec)
     assert (built is not None) == (problems == []), problems
     assert built == converted
     # the same verdict and value when part of the spec comes from the table's defaults
     keys = sorted(spec)
     defaults = {key: spec[key] for key in keys[::2]}
     raw = {key: spec[key] for key in keys[1::2]}
-    assert spec_builder(Spec, defaults)(raw) == converted
+    assert built_alone(defaults, raw) == converted
 
 
 def test_a_handle_holding_the_separator_is_reported_at_its_path() -> None:
@@ -341,3 +345,19 @@ def test_equal_lists_of_names_share_one_tuple() -> None:
     assert specs["a"].inputs is specs["b"].inputs
     assert specs["a"].outputs is specs["b"].outputs
     assert type(specs["a"]) is ModelSpec
+
+
+def test_the_fast_builder_refuses_a_spec_class_it_was_not_written_for() -> None:
+    """A field added to ModelSpec without the builder knowing it would go unchecked."""
+    from typing import NamedTuple
+
+    from pipelex_core.spec_build import table_builder
+
+    class Wider(NamedTuple):
+        model_type: str
+        model_id: str
+        sdk: str
+        new_field: str = ""
+
+    with pytest.raises(TypeError, match="table_builder was written for the fields"):
+        table_builder(Wider, {})

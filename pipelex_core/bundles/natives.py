@@ -16,14 +16,14 @@ from pipelex_core.bundles.fields import Field
 
 NATIVE_DOMAIN = "native"
 
-#: Natives whose value is one field: no path segment may follow one.
-LEAF_NATIVES = frozenset({"Text", "Markdown", "ImgGenPrompt", "Number", "Time", "JSON"})
-
 #: Natives whose fields are not declared anywhere: any path through them is accepted, untyped.
 OPEN_NATIVES = frozenset({"Anything", "Dynamic", "Composite"})
 
 #: Natives whose value is a text in one ``text`` field: a string in an inputs file, printed as is.
 TEXT_NATIVES = frozenset({"Text", "Markdown", "ImgGenPrompt"})
+
+#: Natives whose value is one field: no path segment may follow one.
+LEAF_NATIVES = TEXT_NATIVES | {"Number", "Time", "JSON"}
 
 #: Natives that refine another native: their values fit where the parent is expected.
 NATIVE_REFINES: MappingProxyType[str, str] = MappingProxyType(
