@@ -274,3 +274,37 @@ def test_a_plain_folder_of_packages_is_still_scanned_whole(tmp_path: Path) -> No
     package(tmp_path / "two", manifest("github.com/org/two"), llm("qa", "second"))
     files = sorted(bundle.file for bundle in load_library([tmp_path]).bundles)
     assert [Path(file).parent.name for file in files] == ["one", "two"]
+
+
+def test_a_package_two_dependencies_share_is_loaded_and_reported_once(
+    tmp_path: Path, resolver: ModelResolver
+) -> None:
+    """A diamond (app -> left, right -> leaf): the shared leaf is read and checked once, and a
+    fault in it is one problem, not one per path that reaches it."""
+    cache = tmp_path / "app" / ".mthds" / "methods"
+    package(
+        cache / "leaf",
+        manifest("github.com/org/leaf", exports=EXPORTS),
+        llm("qa", "answer", output="Missing"),
+    )
+    leaf_dep = 'leaf = { address = "github.com/org/leaf", version = "^1.0" }'
+    for side in ("left", "right"):
+        package(
+            cache / side,
+            manifest(f"github.com/org/{side}", leaf_dep, f'[exports.{side}]\npipes = ["ask"]\n'),
+            caller(side, "leaf->qa.answer"),
+        )
+    sides = (
+        'left = { address = "github.com/org/left", version = "^1.0" }\n'
+        'right = { address = "github.com/org/right", version = "^1.0" }'
+    )
+    app = package(
+        tmp_path / "app",
+        manifest("github.com/org/app", sides),
+        caller("support", "left->left.ask").replace(
+            "steps = [", 'steps = [{ pipe = "right->right.ask", result = "other" }, '
+        ),
+    )
+    unknown = [p for p in check(app, resolver) if p.code == "unknown_concept"]
+    assert len(unknown) == 1, unknown
+    assert unknown[0].message.startswith("in dependency 'left': in dependency 'leaf': ")

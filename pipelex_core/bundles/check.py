@@ -73,7 +73,7 @@ def find_problems(
 
     ``allow_signatures`` accepts a method that still reaches unimplemented signatures.
     """
-    return _find(library, resolver, allow_signatures, root=True, loading=frozenset())
+    return _find(library, resolver, allow_signatures, root=True, loading=frozenset(), loaded={})
 
 
 def _find(
@@ -83,6 +83,7 @@ def _find(
     *,
     root: bool,
     loading: frozenset[Path],
+    loaded: dict[Path, CheckedLibrary],
 ) -> tuple[CheckedLibrary, list[Problem]]:
     problems = list(library.problems)
     for bundle in library.bundles:
@@ -94,7 +95,7 @@ def _find(
         loading = loading | {Path(manifest.file).parent.resolve()}
         for alias in sorted(referenced_aliases(library.bundles) & set(manifest.dependencies)):
             packages[alias] = _load_package(
-                alias, manifest, resolver, allow_signatures, root, loading, problems
+                alias, manifest, resolver, allow_signatures, root, loading, loaded, problems
             )
     index = build_concept_index(library.bundles, problems, manifest, packages)
     specs = build_pipe_specs(library.bundles, index, problems)
@@ -131,28 +132,39 @@ def _load_package(
     allow_signatures: bool,
     root: bool,
     loading: frozenset[Path],
+    loaded: dict[Path, CheckedLibrary],
     problems: list[Problem],
 ) -> Package | str:
     """Dependency ``alias`` loaded and checked as a package of its own, or why it cannot be.
 
-    Its problems are reported with the rest, on its own files, each saying whose they are.
+    Its problems are reported with the rest, on its own files, each saying whose they are. A
+    package several dependencies share is read and checked once (``loaded``, by folder), and
+    its problems reported once, through the first dependency that reached it.
     """
     found = locate(alias, manifest, honour_paths=root)
     if isinstance(found, str):
         return found
-    if found.resolve() in loading:
+    folder = found.resolve()
+    if folder in loading:
         return (
             f"whose package folder ({found}) is a package being loaded: packages cannot "
             "depend on each other in a circle"
         )
-    dependency = load_library([found])
-    checked, found_problems = _find(
-        dependency, resolver, allow_signatures, root=False, loading=loading
-    )
-    problems.extend(
-        attrs.evolve(problem, message=f"in dependency {alias!r}: {problem.message}")
-        for problem in found_problems
-    )
+    checked = loaded.get(folder)
+    if checked is None:
+        checked, found_problems = _find(
+            load_library([found]),
+            resolver,
+            allow_signatures,
+            root=False,
+            loading=loading,
+            loaded=loaded,
+        )
+        loaded[folder] = checked
+        problems.extend(
+            attrs.evolve(problem, message=f"in dependency {alias!r}: {problem.message}")
+            for problem in found_problems
+        )
     return import_package(
         alias,
         found,
@@ -160,7 +172,7 @@ def _load_package(
         checked.registry,
         checked.public or (),
         checked.model_uses,
-        {bundle.domain for bundle in dependency.bundles if bundle.domain},
+        {bundle.domain for bundle in checked.library.bundles if bundle.domain},
     )
 
 
